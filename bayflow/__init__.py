@@ -1,0 +1,1 @@
+"""bayflow: the scheduling backbone of a repair shop."""

@@ -1,0 +1,1 @@
+"""Subcommands of the `bayflow` command, one group per module."""

@@ -1,0 +1,71 @@
+"""Shared fixtures: a real Postgres (TEST_DATABASE_URL, else the embedded one), migrated once.
+
+`migrated_template` holds the migrated schema; `new_database()` clones it in about a
+tenth of a second, so a test that needs a clean shop gets its own database.
+"""
+import os
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from bayflow import embedded
+from bayflow.database import plain_url, with_database
+from bayflow.migrate import migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url(tmp_path_factory) -> str:
+    """URL of a database on the test server with rights to create databases."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return plain_url(url)
+    return embedded.start(ROOT / ".bayflow" / "test-pg")
+
+
+def _create_database(admin_url: str, name: str, template: str | None = None) -> str:
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        clause = f' template "{template}"' if template else ""
+        conn.execute(f'create database "{name}"{clause}')
+    return with_database(admin_url, name)
+
+
+def _drop_database(admin_url: str, name: str) -> None:
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'drop database if exists "{name}" with (force)')
+
+
+@pytest.fixture(scope="session")
+def migrated_template(pg_admin_url):
+    """Name of a freshly migrated database used as a template (never connected to by tests)."""
+    name = f"bayflow_tmpl_{uuid.uuid4().hex[:10]}"
+    url = _create_database(pg_admin_url, name)
+    with psycopg.connect(url) as conn:
+        migrate(conn)
+    yield name
+    _drop_database(pg_admin_url, name)
+
+
+@pytest.fixture(scope="session")
+def new_database(pg_admin_url, migrated_template):
+    """Factory: `new_database()` returns the URL of a new migrated database, dropped at session end."""
+    created = []
+
+    def make() -> str:
+        name = f"bayflow_t_{uuid.uuid4().hex[:12]}"
+        url = _create_database(pg_admin_url, name, template=migrated_template)
+        created.append(name)
+        return url
+
+    yield make
+    for name in created:
+        _drop_database(pg_admin_url, name)
+
+
+@pytest.fixture
+def db_url(new_database) -> str:
+    """A clean migrated database for one test."""
+    return new_database()
