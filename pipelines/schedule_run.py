@@ -1,0 +1,236 @@
+"""Schedule the shop from the database: load open tasks, solve with the pure scheduler,
+save one `schedule_runs` row with its `schedule_items` and write the plan back onto
+the tasks — all written in one transaction.
+
+Tasks are read with their `version`; if one changed while the solver ran, nothing is
+written and `StaleSchedule` is raised (run again). In-progress tasks with a technician
+and a planned end occupy their technician and bay until that end; they are not re-planned.
+"""
+import json
+import uuid
+from dataclasses import replace
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from bayflow.config import settings
+from scheduler import SolverParameters, solve
+from scheduler.problem import (
+    NO_ETA, Assignment, Bay, Lock, Problem, Task, Technician, Weights, Window, WorkOrder, merge, subtract,
+)
+
+SHOP_TIMEZONE = "select timezone from public.shop_settings"
+
+OPEN_TASKS = """
+select t.id, t.name, t.work_order_id, t.duration_minutes, t.required_skill, t.required_bay_type,
+       t.needs_parts, t.parts_ready_at, t.status, t.assigned_technician_id, t.bay_id,
+       t.planned_start, t.planned_end, t.lock_start, t.lock_technician, t.lock_bay, t.version
+  from public.tasks t join public.work_orders w on w.id = t.work_order_id
+ where t.status in ('pending', 'scheduled', 'in_progress')
+   and w.status not in ('done', 'cancelled')
+ order by w.number, t.position, t.id
+"""
+
+WORK_ORDERS = "select id, due_at, priority from public.work_orders where id = any(%s)"
+
+DEPENDENCIES = "select task_id, depends_on_task_id from public.task_dependencies where task_id = any(%s)"
+
+TECHNICIANS = "select id, name, skills from public.technicians where active order by name, id"
+
+BAYS = "select id, name, bay_type from public.bays where active order by name"
+
+CALENDAR = """
+select kind, technician_id, bay_id, starts_at, ends_at, recurrence, recurrence_until
+  from public.calendar_events
+ where starts_at < %(end)s
+   and (case when recurrence = 'none' then ends_at > %(start)s
+             else recurrence_until >= (%(start)s::timestamptz - interval '15 days')::date end)
+"""
+
+INSERT_RUN = """
+insert into public.schedule_runs
+  (id, status, objective_value, best_bound, gap, baseline_objective, objective_breakdown, solve_seconds,
+   solver_parameters, input_hash, triggered_by, horizon_start, horizon_end, diagnoses, lateness_minutes)
+values (%(id)s, %(status)s, %(objective)s, %(best_bound)s, %(gap)s, %(baseline)s, %(breakdown)s, %(seconds)s,
+        %(parameters)s, %(input_hash)s, %(triggered_by)s, %(horizon_start)s, %(horizon_end)s, %(diagnoses)s,
+        %(lateness)s)
+"""
+
+INSERT_ITEM = """
+insert into public.schedule_items (run_id, task_id, technician_id, bay_id, starts_at, ends_at, why)
+values (%s, %s, %s, %s, %s, %s, %s)
+"""
+
+# Locked fields are left as they are; a pending task becomes scheduled.
+PLAN_TASK = """
+update public.tasks
+   set planned_start = case when lock_start then planned_start else %(start)s end,
+       planned_end = case when lock_start then planned_end else %(end)s end,
+       assigned_technician_id = case when lock_technician then assigned_technician_id else %(technician)s end,
+       bay_id = case when lock_bay then bay_id else %(bay)s end,
+       status = 'scheduled'
+ where id = %(id)s and version = %(version)s
+"""
+
+# A task the run could not place loses its stale plan (locked fields stay).
+UNPLAN_TASK = """
+update public.tasks
+   set planned_start = case when lock_start then planned_start end,
+       planned_end = case when lock_start then planned_end end,
+       assigned_technician_id = case when lock_technician then assigned_technician_id end,
+       bay_id = case when lock_bay then bay_id end,
+       status = 'pending'
+ where id = %(id)s and version = %(version)s
+"""
+
+
+class StaleSchedule(RuntimeError):
+    """A task changed while the solver ran; nothing was written."""
+
+
+def run_schedule(conn, triggered_by: str, *, now: datetime | None = None,
+                 params: SolverParameters | None = None) -> uuid.UUID:
+    """Solve the shop's open tasks and save the run; returns the new schedule_runs id."""
+    config = settings()
+    params = params or SolverParameters(config.bayflow_solver_time_limit_s, config.bayflow_solver_workers)
+    start = _whole_minute(now or datetime.now(timezone.utc))
+    with conn.transaction():  # one consistent snapshot, closed before the solve
+        loaded = load_problem(conn, start, config.bayflow_schedule_horizon_days)
+    result = solve(loaded.problem, params)
+    run_id = uuid.uuid4()
+    problem = loaded.problem
+    with conn.transaction():
+        conn.execute(INSERT_RUN, {
+            "id": run_id, "status": result.status, "objective": result.objective, "best_bound": result.best_bound,
+            "gap": result.gap, "baseline": result.baseline_objective, "breakdown": json.dumps(result.breakdown()),
+            "seconds": result.solve_seconds, "parameters": json.dumps(result.parameters),
+            "input_hash": result.input_hash, "triggered_by": triggered_by, "horizon_start": start,
+            "horizon_end": problem.clock(problem.horizon),
+            "diagnoses": json.dumps([d.to_dict() for d in result.diagnoses]),
+            "lateness": json.dumps(result.lateness),
+        })
+        # Without a schedule (infeasible, timeout) the tasks keep their current plan.
+        write_back = result.status in ("optimal", "feasible")
+        rows = []
+        for item in result.items:
+            if item.task in loaded.in_progress:
+                continue
+            rows.append((run_id, item.task, item.technician, item.bay, problem.clock(item.start),
+                         problem.clock(item.end), json.dumps(item.why)))
+            if write_back:
+                _update(conn, PLAN_TASK, {"id": item.task, "version": loaded.versions[item.task],
+                                          "start": problem.clock(item.start), "end": problem.clock(item.end),
+                                          "technician": item.technician, "bay": item.bay})
+        for task_id, reasons in result.unscheduled.items():
+            if task_id in loaded.in_progress:
+                continue  # its problem is in the run's diagnoses; it stays in progress
+            rows.append((run_id, task_id, None, None, None, None, json.dumps(reasons)))
+            if write_back:
+                _update(conn, UNPLAN_TASK, {"id": task_id, "version": loaded.versions[task_id]})
+        with conn.cursor() as cur:
+            cur.executemany(INSERT_ITEM, rows)
+    return run_id
+
+
+def _update(conn, query: str, values: dict) -> None:
+    if conn.execute(query, values).rowcount != 1:
+        raise StaleSchedule(f"task {values['id']} changed while the schedule was being computed; run again")
+
+
+def _whole_minute(moment: datetime) -> datetime:
+    moment = moment.astimezone(timezone.utc)
+    floored = moment.replace(second=0, microsecond=0)
+    return floored if floored == moment else floored + timedelta(minutes=1)
+
+
+class LoadedShop:
+    def __init__(self, problem: Problem, versions: dict[str, int], in_progress: set[str]):
+        self.problem, self.versions, self.in_progress = problem, versions, in_progress
+
+
+def load_problem(conn, start: datetime, days: int) -> LoadedShop:
+    """The pure `Problem` for the shop's open tasks over [start, start + days)."""
+    end = start + timedelta(days=days)
+    horizon = days * 1440
+
+    def minute(moment: datetime) -> int:
+        return int((moment - start).total_seconds() // 60)
+
+    tz = ZoneInfo(conn.execute(SHOP_TIMEZONE).fetchone()[0])
+    task_rows = conn.execute(OPEN_TASKS).fetchall()
+    ids = [r[0] for r in task_rows]
+    preds: dict = {}
+    for task_id, dep in conn.execute(DEPENDENCIES, (ids,)).fetchall():
+        preds.setdefault(str(task_id), []).append(str(dep))
+    open_ids = {str(i) for i in ids}
+
+    shifts, time_off, downtime = {}, {}, {}
+    for kind, tech, bay, s, e, recurrence, until in conn.execute(CALENDAR, {"start": start, "end": end}).fetchall():
+        target = {"shift": shifts, "time_off": time_off, "bay_downtime": downtime}[kind]
+        key = str(tech or bay)
+        for os, oe in occurrences(s, e, recurrence, until, tz, start, end):
+            target.setdefault(key, []).append(Window(minute(os), minute(oe)))
+
+    tasks, versions, in_progress, busy = [], {}, set(), {}
+    for (tid, name, wo, duration, skill, bay_type, needs_parts, parts_at, status, tech, bay,
+         p_start, p_end, lock_start, lock_tech, lock_bay, version) in task_rows:
+        tid = str(tid)
+        versions[tid] = version
+        if status == "in_progress":
+            if tech is None or p_end is None or p_end <= start:
+                continue  # nothing to block any more: dependents may start now
+            in_progress.add(tid)
+            busy.setdefault(str(tech), []).append(Window(0, minute(p_end)))
+            tasks.append(Task(tid, name, str(wo), minute(p_end), skill, bay_type, None, (),
+                              Lock(0, str(tech), str(bay) if bay else None)))
+            continue
+        parts = (NO_ETA if parts_at is None else minute(parts_at)) if needs_parts else None
+        lock = Lock(minute(p_start) if lock_start else None, str(tech) if lock_tech else None,
+                    str(bay) if lock_bay else None)
+        tasks.append(Task(tid, name, str(wo), duration, skill, bay_type, parts,
+                          tuple(p for p in preds.get(tid, []) if p in open_ids), lock))
+    # Dependencies on finished (or not-blocking in-progress) tasks are already satisfied.
+    kept = {t.id for t in tasks}
+    tasks = [replace(t, predecessors=tuple(p for p in t.predecessors if p in kept)) for t in tasks]
+
+    previous = []
+    for (tid, _, _, duration, _, _, _, _, status, tech, bay, p_start, p_end, *_rest) in task_rows:
+        if status == "scheduled" and tech is not None and p_start is not None:
+            previous.append(Assignment(str(tid), str(tech), str(bay) if bay else None, minute(p_start), minute(p_end)))
+
+    technicians = []
+    for tid, name, skills in conn.execute(TECHNICIANS).fetchall():
+        key = str(tid)
+        own = shifts.get(key)
+        windows = None
+        if own or time_off.get(key):
+            windows = subtract(own or [Window(0, horizon)], time_off.get(key, []))
+        if key in busy and windows is not None:  # at work on an in-progress task, whatever the calendar says
+            windows = merge([*windows, *busy[key]])
+        technicians.append(Technician(key, name, frozenset(skills), windows, merge(time_off.get(key, []))))
+    bays = [Bay(str(b), name, bay_type, merge(downtime.get(str(b), [])))
+            for b, name, bay_type in conn.execute(BAYS).fetchall()]
+    wo_ids = sorted({t.work_order for t in tasks})
+    work_orders = [WorkOrder(str(w), None if due is None else minute(due), priority)
+                   for w, due, priority in conn.execute(WORK_ORDERS, ([uuid.UUID(w) for w in wo_ids],)).fetchall()]
+    weights = Weights(**settings().bayflow_schedule_weights)
+    problem = Problem(start, horizon, technicians, bays, work_orders, tasks, previous, weights)
+    return LoadedShop(problem, versions, in_progress)
+
+
+def occurrences(starts_at: datetime, ends_at: datetime, recurrence: str, until: date | None, tz: ZoneInfo,
+                start: datetime, end: datetime):
+    """The [start, end) occurrences of a calendar event that touch [start, end), repeated on
+    local wall-clock time in the shop's timezone (so a 08:00 shift stays 08:00 across DST)."""
+    if recurrence == "none":
+        yield starts_at, ends_at
+        return
+    local_start, length = starts_at.astimezone(tz), ends_at - starts_at
+    step = 7 if recurrence == "weekly" else 1
+    day = 0
+    while True:
+        local = (local_start.replace(tzinfo=None) + timedelta(days=day)).replace(tzinfo=tz)
+        if local.date() > until or local >= end:
+            return
+        if (recurrence != "weekdays" or local.weekday() < 5) and local + length > start:
+            yield local.astimezone(timezone.utc), local.astimezone(timezone.utc) + length
+        day += step
