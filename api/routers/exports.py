@@ -1,0 +1,62 @@
+"""`/v1/exports/*.csv`: work orders and the schedule as CSV, streamed from a server-side cursor.
+
+The body is produced after the endpoint returns, so it runs in a transaction of its own
+that acts as the caller exactly like the request's (`begin_as_caller`): RLS applies to
+every row streamed.
+"""
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import StreamingResponse
+from sqlalchemy import text
+
+from api.deps import Principal, begin_as_caller, require_roles, verified_claims
+from api.problems import ProblemError
+from api.schemas.work_orders import WorkOrderStatus
+from pipelines.exports import SCHEDULE_COLUMNS, SCHEDULE_SQL, WORK_ORDER_COLUMNS, WORK_ORDERS_SQL, csv_chunks
+
+router = APIRouter(prefix="/v1/exports", tags=["exports"])
+Staff = Annotated[Principal, Depends(require_roles("admin", "dispatcher"))]
+
+
+def _stream(request: Request, claims: dict, sql: str, params: dict, columns: list[str],
+            filename: str) -> StreamingResponse:
+    async def rows() -> AsyncIterator[tuple]:
+        async with request.app.state.engine.connect() as conn, conn.begin():
+            await begin_as_caller(conn, request, claims)
+            result = await conn.stream(text(sql), params)
+            async for partition in result.partitions(500):
+                for row in partition:
+                    yield tuple(row)
+
+    return StreamingResponse(csv_chunks(columns, rows()), media_type="text/csv; charset=utf-8",
+                             headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.get("/work-orders.csv", summary="Work orders with their tasks, in the import format (re-importable)")
+async def export_work_orders(
+    request: Request, principal: Staff, claims: Annotated[dict, Depends(verified_claims)],
+    status: Annotated[list[WorkOrderStatus] | None, Query(description="any of these statuses")] = None,
+    due_from: Annotated[datetime | None, Query(description="due_at at or after")] = None,
+    due_to: Annotated[datetime | None, Query(description="due_at before")] = None,
+    assignee: Annotated[UUID | None, Query(description="has a task assigned to this technician")] = None,
+) -> StreamingResponse:
+    params = {"status": status, "due_from": due_from, "due_to": due_to, "assignee": assignee}
+    return _stream(request, claims, WORK_ORDERS_SQL, params, WORK_ORDER_COLUMNS, "work-orders.csv")
+
+
+@router.get("/schedule.csv", summary="Scheduled tasks overlapping [from, to)")
+async def export_schedule(
+    request: Request, principal: Staff, claims: Annotated[dict, Depends(verified_claims)],
+    start: Annotated[datetime, Query(alias="from", description="planned tasks ending after this time")],
+    end: Annotated[datetime, Query(alias="to", description="planned tasks starting before this time")],
+    assignee: Annotated[UUID | None, Query(description="tasks assigned to this technician")] = None,
+) -> StreamingResponse:
+    if end <= start:
+        raise ProblemError(422, "Invalid request", "`to` must be after `from`",
+                           [{"field": "to", "message": "must be after from"}])
+    params = {"start": start, "end": end, "assignee": assignee}
+    return _stream(request, claims, SCHEDULE_SQL, params, SCHEDULE_COLUMNS, "schedule.csv")

@@ -1,0 +1,278 @@
+"""The CSV import pipeline: store the upload and enqueue it, then validate and write it.
+
+`check_upload` answers at once what can be known at upload (size, encoding, header,
+row count); `store_import` / `astore_import` write the `imports` row and enqueue
+`run_import` in the caller's transaction (the CLI's psycopg connection, the API's RLS
+connection). `run_import` (the actor's step) validates every row (pipelines.csv_rows),
+then writes the work orders through `bayflow.upsert_work_order`, a batch per statement;
+each call is atomic, so a work order is written whole or not at all:
+- all_or_nothing: any invalid row rejects the file; all work orders are written in one
+  transaction, and a database refusal of one rolls everything back;
+- good_rows: invalid rows are reported and skipped; batches commit as they go.
+The changed work orders then enter the work-order pipeline in the transaction that
+marks the import done, so the batch is scheduled once.
+"""
+import json
+import logging
+from contextlib import nullcontext
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from bayflow.config import Settings, settings
+from bayflow.database import connect
+from pipelines.csv_rows import (MAX_ERRORS_KEPT, CsvFileError, CsvSummary, DateRules, RowError, TooManyRows,
+                                WorkOrderRecord, inspect_csv, parse_csv)
+
+log = logging.getLogger(__name__)
+
+MODES = ("all_or_nothing", "good_rows")
+DEFAULT_SOURCE = "csv"
+ACTOR = "worker:run_import"
+FINISHED = ("done", "rejected", "failed")
+
+
+class UploadTooLarge(Exception):
+    """The file is over a configured limit (size or rows): HTTP 413."""
+
+
+def check_upload(content: bytes, limits: Settings | None = None) -> CsvSummary:
+    """The file's summary; UploadTooLarge or CsvFileError naming what is wrong."""
+    limits = limits or settings()
+    if len(content) > limits.bayflow_import_max_bytes:
+        raise UploadTooLarge(f"the file is {len(content)} bytes; the limit is {limits.bayflow_import_max_bytes}"
+                             " (BAYFLOW_IMPORT_MAX_BYTES)")
+    try:
+        return inspect_csv(content, max_rows=limits.bayflow_import_max_rows)
+    except TooManyRows as exc:
+        raise UploadTooLarge(f"{exc} (BAYFLOW_IMPORT_MAX_ROWS)") from None
+
+
+_INSERT = """
+insert into public.imports (filename, source, mode, content, size_bytes, rows_total, created_by)
+values (%(filename)s, %(source)s, %(mode)s, %(content)s, %(size)s, %(rows)s, %(created_by)s)
+returning id::text
+"""
+
+
+def _params(filename: str, content: bytes, summary: CsvSummary, mode: str, source: str, created_by) -> dict:
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+    if not source.strip():
+        raise ValueError("source must not be blank")
+    return {"filename": filename[:255] or "upload.csv", "source": source.strip(), "mode": mode,
+            "content": content, "size": len(content), "rows": summary.rows,
+            "created_by": str(created_by) if created_by else None}
+
+
+def store_import(conn, filename: str, content: bytes, summary: CsvSummary, *, mode: str,
+                 source: str = DEFAULT_SOURCE, created_by=None) -> str:
+    """Write the import and enqueue its job in `conn`'s transaction (psycopg); its id."""
+    from tasks.enqueue import enqueue
+    from tasks.integration_actors import run_import
+
+    import_id = conn.execute(_INSERT, _params(filename, content, summary, mode, source, created_by)).fetchone()[0]
+    enqueue(conn, run_import.message(import_id))
+    return import_id
+
+
+async def astore_import(conn, filename: str, content: bytes, summary: CsvSummary, *, mode: str,
+                        source: str = DEFAULT_SOURCE, created_by=None) -> str:
+    """The same on the API's SQLAlchemy AsyncConnection (RLS applies)."""
+    from sqlalchemy import text
+
+    from tasks.enqueue import enqueue_async
+    from tasks.integration_actors import run_import
+
+    statement = text(_INSERT.replace("%(", ":").replace(")s", ""))
+    params = _params(filename, content, summary, mode, source, created_by)
+    import_id = (await conn.execute(statement, params)).scalar_one()
+    await enqueue_async(conn, run_import.message(import_id))
+    return import_id
+
+
+# ---------------------------------------------------------------- the pipeline step
+
+def date_rules(conn) -> DateRules:
+    row = conn.execute("select local_date_format, timezone from public.shop_settings").fetchone()
+    return DateRules(*row) if row else DateRules()
+
+
+def run_import(import_id: str, *, url: str | None = None) -> str:
+    """Validate and write one import; its final status. Safe to re-run: writes are upserts, and
+    what earlier attempts wrote is in `import_work_orders`."""
+    with connect(url) as conn, connect(url, autocommit=True) as progress:
+        with conn.transaction():
+            row = conn.execute(
+                "select status, mode, source, content, created_by::text from public.imports where id = %s for update",
+                (import_id,)).fetchone()
+            if row is None or row[0] in FINISHED:
+                return row[0] if row else "missing"
+            status, mode, source, content, created_by = row
+            conn.execute("update public.imports set status = 'validating', started_at = coalesce(started_at, now()),"
+                         " updated_at = now() where id = %s", (import_id,))
+            rules = date_rules(conn)
+        try:
+            parsed = parse_csv(bytes(content), rules, default_source=source,
+                               max_rows=settings().bayflow_import_max_rows)
+        except CsvFileError as exc:
+            return _finish(conn, import_id, "rejected", errors=[exc.as_row_error()], rows_invalid=0)
+        with conn.transaction():
+            conn.execute(
+                "update public.imports set status = %s, rows_total = %s, rows_invalid = %s, work_orders_total = %s,"
+                " warnings = %s, updated_at = now() where id = %s",
+                ("writing", parsed.summary.rows, parsed.invalid_lines, len(parsed.records) + parsed.invalid_work_orders,
+                 Jsonb([w.as_dict() for w in parsed.warnings]), import_id))
+        if parsed.errors and mode == "all_or_nothing":
+            return _finish(conn, import_id, "rejected", errors=parsed.errors, rows_invalid=parsed.invalid_lines)
+        for record in parsed.records:
+            if created_by:
+                record.values["created_by"] = created_by
+        return _write(conn, progress, import_id, mode, parsed.records, parsed.errors, parsed.invalid_lines)
+
+
+class _Rejected(Exception):
+    """all_or_nothing: the database refused a work order; the whole file is rolled back."""
+
+
+def _write(conn, progress, import_id: str, mode: str, records: list[WorkOrderRecord],
+           errors: list[RowError], rows_invalid: int) -> str:
+    """Batches of work orders, each batch in one statement; if the database refuses one of them,
+    that batch again one work order per savepoint, to name it and (good_rows) keep the others."""
+    batch = settings().bayflow_import_batch_size
+    written = refused = 0
+    whole = conn.transaction() if mode == "all_or_nothing" else nullcontext()
+    try:
+        with whole:
+            for start in range(0, len(records), batch):
+                part = records[start:start + batch]
+                with conn.transaction():  # all_or_nothing: a savepoint of the whole file's transaction
+                    conn.execute("select set_config('bayflow.actor', %s, true)", (ACTOR,))
+                    outcomes = _upsert_batch(conn, part)
+                    if outcomes is None:
+                        outcomes = []
+                        for record in part:
+                            outcome, error = _upsert(conn, record)
+                            if error is None:
+                                outcomes.append(outcome)
+                                continue
+                            errors.append(error)
+                            refused += 1
+                            rows_invalid += len(record.lines)
+                            if mode == "all_or_nothing":
+                                raise _Rejected()
+                    _remember(conn, import_id, outcomes)
+                written += len(part)
+                _report_progress(progress, import_id, written)
+            if mode == "all_or_nothing":
+                return _finish(conn, import_id, "done", errors=errors, rows_invalid=rows_invalid, refused=refused)
+    except _Rejected:
+        return _finish(conn, import_id, "rejected", errors=errors, rows_invalid=rows_invalid, refused=refused)
+    return _finish(conn, import_id, "done", errors=errors, rows_invalid=rows_invalid, refused=refused)
+
+
+_UPSERT_MANY = """
+select u.work_order_id::text, u.outcome
+  from unnest(%s::jsonb[]) with ordinality d (doc, ord), lateral bayflow.upsert_work_order(d.doc) u
+ order by d.ord
+"""
+
+
+def _upsert_batch(conn, records: list[WorkOrderRecord]) -> list[tuple[str, str]] | None:
+    """(work order id, outcome) of each record, in one round trip; None, with nothing written, if one is refused."""
+    try:
+        with conn.transaction():
+            return conn.execute(_UPSERT_MANY, ([Jsonb(r.as_json()) for r in records],)).fetchall()
+    except (psycopg.errors.IntegrityError, psycopg.errors.DataError):
+        return None
+
+
+def _upsert(conn, record: WorkOrderRecord) -> tuple[tuple[str, str] | None, RowError | None]:
+    """One work order in a savepoint: written whole or not at all."""
+    try:
+        with conn.transaction():
+            return conn.execute("select work_order_id::text, outcome from bayflow.upsert_work_order(%s)",
+                                (Jsonb(record.as_json()),)).fetchone(), None
+    except (psycopg.errors.IntegrityError, psycopg.errors.DataError) as exc:
+        return None, RowError(record.line, exc.diag.column_name or None, exc.diag.message_primary or str(exc))
+
+
+def _remember(conn, import_id: str, outcomes: list[tuple[str, str]]) -> None:
+    """What this import did to each work order; the first outcome stays (a retried import finds
+    its own earlier writes unchanged)."""
+    conn.execute("insert into public.import_work_orders (import_id, work_order_id, outcome)"
+                 " select %s, w, o from unnest(%s::uuid[], %s::text[]) as t(w, o) on conflict do nothing",
+                 (import_id, [w for w, _ in outcomes], [o for _, o in outcomes]))
+
+
+def _report_progress(progress, import_id: str, written: int) -> None:
+    """Seen by GET /v1/imports/{id} at once (its own connection: all_or_nothing writes are not committed yet)."""
+    progress.execute("update public.imports set work_orders_written = %s, updated_at = now() where id = %s",
+                     (written, import_id))
+
+
+_FINISH = """
+update public.imports i
+   set status = %(status)s, rows_invalid = %(rows_invalid)s, work_orders_created = c.created,
+       work_orders_updated = c.updated, work_orders_unchanged = c.unchanged, work_orders_failed = %(refused)s,
+       work_orders_written = c.created + c.updated + c.unchanged + %(refused)s, error_count = %(error_count)s,
+       errors = %(errors)s, finished_at = now(), updated_at = now()
+  from (select count(*) filter (where outcome = 'created') as created,
+               count(*) filter (where outcome = 'updated') as updated,
+               count(*) filter (where outcome = 'unchanged') as unchanged
+          from public.import_work_orders where import_id = %(id)s) c
+ where i.id = %(id)s
+returning c.created, c.updated, c.unchanged
+"""
+
+
+def _finish(conn, import_id: str, status: str, *, errors: list[RowError], rows_invalid: int, refused: int = 0) -> str:
+    """Record the outcome; for a done import, start the changed work orders' pipelines in the same transaction."""
+    errors = sorted(errors, key=lambda e: e.line or 0)
+    with conn.transaction():
+        conn.execute("select set_config('bayflow.actor', %s, true)", (ACTOR,))
+        created, updated, unchanged = conn.execute(_FINISH, {
+            "status": status, "rows_invalid": rows_invalid, "refused": refused, "error_count": len(errors),
+            "errors": Jsonb([e.as_dict() for e in errors[:MAX_ERRORS_KEPT]]), "id": import_id}).fetchone()
+        if status == "done" and created + updated:
+            from pipelines.work_order_flow import enqueue_work_order_flows
+
+            changed = [w for (w,) in conn.execute(
+                "select work_order_id::text from public.import_work_orders"
+                " where import_id = %s and outcome <> 'unchanged'", (import_id,)).fetchall()]
+            enqueue_work_order_flows(conn, changed, triggered_by=f"import:{import_id}")
+    log.info("import %s %s: %s created, %s updated, %s unchanged, %s errors", import_id, status,
+             created, updated, unchanged, len(errors))
+    return status
+
+
+def mark_failed(import_id: str, reason: str, *, url: str | None = None) -> None:
+    """The job died for good (dead-lettered): say so instead of leaving the import running."""
+    with connect(url) as conn:
+        _finish(conn, import_id, "failed", errors=[RowError(None, None, reason)], rows_invalid=0)
+
+
+def status_document(row: dict) -> dict:
+    """GET /v1/imports/{id}: status, progress counts, errors (line, column, message), warnings."""
+    return {
+        "id": str(row["id"]),
+        "filename": row["filename"],
+        "source": row["source"],
+        "mode": row["mode"],
+        "status": row["status"],
+        "rows": {"total": row["rows_total"], "invalid": row["rows_invalid"]},
+        "work_orders": {"total": row["work_orders_total"], "written": row["work_orders_written"],
+                        "created": row["work_orders_created"], "updated": row["work_orders_updated"],
+                        "unchanged": row["work_orders_unchanged"], "failed": row["work_orders_failed"]},
+        "error_count": row["error_count"],
+        "errors": _json(row["errors"]),
+        "warnings": _json(row["warnings"]),
+        "created_by": str(row["created_by"]) if row["created_by"] else None,
+        "created_at": row["created_at"].isoformat(),
+        "started_at": row["started_at"].isoformat() if row["started_at"] else None,
+        "finished_at": row["finished_at"].isoformat() if row["finished_at"] else None,
+    }
+
+
+def _json(value):
+    return json.loads(value) if isinstance(value, str) else value

@@ -1,0 +1,155 @@
+"""Inbound webhook events: what other systems may tell bayflow, applied as the sending source.
+
+The request's transaction acts as role `bayflow_webhook` with `bayflow.webhook_source`
+set (migration 0800): it reads only that source's secret and changes only the work
+orders whose `source` is that source, audited as `webhook:<source>`. Events:
+- `work_order.upsert`: a new or updated work order (the CSV columns as JSON, `tasks` a
+  list of objects) keyed by its `external_id`; a change starts the work-order pipeline.
+- `parts.eta_changed` (`parts_ready_at` required) and `parts.arrived` (`arrived_at`,
+  default now): the task (`task_id`, or `work_order_external_id` + `task_name`) waits
+  on parts until then; a change triggers a reschedule through the queue.
+"""
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from sqlalchemy import text
+
+from pipelines.csv_rows import DateRules, parse_datetime, record_from_json
+from pipelines.work_order_flow import aenqueue_reschedule, aenqueue_work_order_flow
+
+EVENT_TYPES = ("work_order.upsert", "parts.eta_changed", "parts.arrived")
+
+_BEGIN = text(
+    "select set_config('role', 'bayflow_webhook', true), set_config('bayflow.webhook_source', :source, true),"
+    " set_config('bayflow.actor', :actor, true), set_config('bayflow.request_id', :request_id, true)")
+_SECRET = text("select k.secret from public.inbound_sources s"
+               " join public.inbound_source_secrets k on k.source = s.name where s.name = :source")
+_SEEN = text("insert into public.inbound_events (source, event_id, event_type) values (:source, :id, :type)"
+             " on conflict do nothing returning event_id")
+_RESULT = text("update public.inbound_events set result = cast(:result as jsonb) where source = :source and event_id = :id")
+_RULES = text("select local_date_format, timezone from public.shop_settings")
+_UPSERT = text("select work_order_id::text, outcome from bayflow.upsert_work_order(cast(:doc as jsonb))")
+_TASKS_BY_ID = text("select id::text, needs_parts, parts_ready_at from public.tasks where id = cast(:task_id as uuid) for update")
+_TASKS_BY_NAME = text(
+    "select t.id::text, t.needs_parts, t.parts_ready_at from public.tasks t"
+    " join public.work_orders w on w.id = t.work_order_id"
+    " where w.source = :source and w.external_id = :external_id and t.name = :name for update of t")
+_SET_PARTS = text("update public.tasks set needs_parts = true, parts_ready_at = :ready where id = any(cast(:ids as uuid[]))")
+
+
+@dataclass
+class EventError(Exception):
+    """The event cannot be applied: answered with `status` and the fields named."""
+    status: int
+    title: str
+    detail: str
+    errors: list[dict] = field(default_factory=list)
+
+
+def actor(source: str) -> str:
+    return f"webhook:{source}"
+
+
+async def begin_as_source(conn, source: str, request_id: str) -> None:
+    await conn.execute(_BEGIN, {"source": source, "actor": actor(source), "request_id": request_id})
+
+
+async def secret_of(conn, source: str) -> str | None:
+    """The active source's secret (None: no such active source)."""
+    return (await conn.execute(_SECRET, {"source": source})).scalar()
+
+
+def parse_envelope(body: bytes) -> tuple[str, str, dict]:
+    """(event id, type, data) of a body `{"id", "type", "data"}`."""
+    try:
+        event = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise EventError(422, "Invalid JSON", f"the body is not JSON: {exc}") from None
+    if not isinstance(event, dict):
+        raise EventError(422, "Invalid event", "the body must be an object {id, type, data}")
+    errors = []
+    event_id, event_type, data = event.get("id"), event.get("type"), event.get("data")
+    if not isinstance(event_id, str) or not 1 <= len(event_id) <= 200:
+        errors.append({"field": "id", "message": "required: a string of 1 to 200 characters, unique per event"})
+    if event_type not in EVENT_TYPES:
+        errors.append({"field": "type", "message": f"must be one of {', '.join(EVENT_TYPES)}"})
+    if not isinstance(data, dict):
+        errors.append({"field": "data", "message": "required: an object"})
+    if errors:
+        raise EventError(422, "Invalid event", "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors)
+    return event_id, event_type, data
+
+
+async def accept(conn, source: str, event_id: str, event_type: str) -> bool:
+    """Record the event id; False when it was seen before (a replay)."""
+    return (await conn.execute(_SEEN, {"source": source, "id": event_id, "type": event_type})).first() is not None
+
+
+async def apply(conn, source: str, event_id: str, event_type: str, data: dict) -> dict:
+    """Apply the event in the caller's transaction and record its result."""
+    rules = DateRules(*(await conn.execute(_RULES)).one())
+    if event_type == "work_order.upsert":
+        result = await _upsert_work_order(conn, source, data, rules)
+    else:
+        result = await _parts(conn, source, event_type, data, rules)
+    await conn.execute(_RESULT, {"result": json.dumps(result), "source": source, "id": event_id})
+    return result
+
+
+async def _upsert_work_order(conn, source: str, data: dict, rules: DateRules) -> dict:
+    record, errors = record_from_json(data, rules, source=source)
+    if errors:
+        fields = [{"field": f"data.{e.column}", "message": e.message} for e in errors]
+        raise EventError(422, "Invalid work order", "; ".join(f"{f['field']}: {f['message']}" for f in fields), fields)
+    work_order_id, outcome = (await conn.execute(_UPSERT, {"doc": json.dumps(record.as_json())})).one()
+    run_id = None
+    if outcome != "unchanged":
+        run_id = await aenqueue_work_order_flow(conn, work_order_id, triggered_by=actor(source))
+    return {"work_order_id": work_order_id, "outcome": outcome, "pipeline_run_id": run_id}
+
+
+async def _parts(conn, source: str, event_type: str, data: dict, rules: DateRules) -> dict:
+    field_name = "parts_ready_at" if event_type == "parts.eta_changed" else "arrived_at"
+    ready = _moment(data, field_name, rules, required=event_type == "parts.eta_changed")
+    if data.get("task_id"):
+        rows = (await conn.execute(_TASKS_BY_ID, {"task_id": _uuid(data["task_id"])})).all()
+        target = f"task {data['task_id']}"
+    elif data.get("work_order_external_id") and data.get("task_name"):
+        rows = (await conn.execute(_TASKS_BY_NAME, {"source": source, "external_id": str(data["work_order_external_id"]),
+                                                    "name": str(data["task_name"])})).all()
+        target = f"task {data['task_name']!r} of work order {data['work_order_external_id']!r}"
+    else:
+        raise EventError(422, "Invalid event", "name the task: task_id, or work_order_external_id and task_name",
+                         [{"field": "data.task_id", "message": "required (or work_order_external_id and task_name)"}])
+    if not rows:
+        raise EventError(404, "Unknown task", f"no {target} from source {source!r}")
+    changed = [task_id for task_id, needs_parts, current in rows if not needs_parts or current != ready]
+    run_id = None
+    if changed:
+        await conn.execute(_SET_PARTS, {"ready": ready, "ids": changed})
+        run_id = await aenqueue_reschedule(conn, reason=actor(source))
+    return {"task_ids": [r[0] for r in rows], "changed": len(changed), "parts_ready_at": ready.isoformat(),
+            "reschedule_run_id": run_id}
+
+
+def _moment(data: dict, name: str, rules: DateRules, *, required: bool) -> datetime:
+    value = data.get(name)
+    if value in (None, ""):
+        if required:
+            raise EventError(422, "Invalid event", f"data.{name} is required",
+                             [{"field": f"data.{name}", "message": "required"}])
+        return datetime.now(timezone.utc)
+    try:
+        return parse_datetime(str(value), rules)
+    except ValueError as exc:
+        raise EventError(422, "Invalid event", str(exc), [{"field": f"data.{name}", "message": str(exc)}]) from None
+
+
+def _uuid(value) -> str:
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        raise EventError(422, "Invalid event", f"task_id is not a UUID: {value!r}",
+                         [{"field": "data.task_id", "message": "not a UUID"}]) from None
