@@ -25,7 +25,7 @@ _KINDS = [("truck", r"\b(pickup|truck|semi|lorry|f-?\d50|silverado|sierra|tacoma
 _MAKE = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _MAKES), key=len, reverse=True)) + r")\b", re.I)
 _MODEL_WORD = re.compile(r"\s+([A-Za-z0-9][A-Za-z0-9-]*)")
 _NOT_MODELS = frozenset({"with", "has", "is", "needs", "that", "and", "for", "due", "making", "won't", "wont", "fleet"})
-_YEAR = re.compile(r"\b(19[5-9]\d|20[0-3]\d)\b")
+_YEAR = re.compile(r"\b(19[5-9]\d|20[0-2]\d|2030)\b")  # the range Asset.year accepts
 _VIN = re.compile(r"\b(?=[A-HJ-NPR-Z0-9]*\d)(?=[A-HJ-NPR-Z0-9]*[A-HJ-NPR-Z])[A-HJ-NPR-Z0-9]{17}\b|\[VIN_\d+\]")
 _PLATE = re.compile(r"(?i:\b(?:plate|reg|registration|tag)\b(?:\s+(?:no\.?|number|#))?[\s:#]+)"
                     r"([A-Z0-9][A-Z0-9 -]{1,8}[A-Z0-9]\b|\[PLATE_\d+\])")

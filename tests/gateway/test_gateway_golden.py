@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from gateway import GatewayConfig, enrich, plan_tasks
+from gateway import GatewayConfig, WorkOrder, enrich, plan_tasks
 from gateway.evaluation import evaluate
 
 
@@ -124,3 +124,9 @@ def test_rule_enrichment_without_keys_finds_the_asset_details(golden):
         asset = outcome.result.asset
         for field, value in case.expected["asset"].items():
             assert getattr(asset, field) == value, (case.id, field)
+
+
+def test_rule_enrichment_ignores_numbers_outside_model_years():
+    work_order = WorkOrder(description="Fleet unit 2032 pulls left under braking, 2019 Ford Transit")
+    outcome = enrich(work_order, GatewayConfig())
+    assert outcome.ok and outcome.result.asset.year == 2019
