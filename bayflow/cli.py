@@ -6,6 +6,11 @@ import sys
 # Command modules; each has `register(subparsers)` and sets `func(args) -> int` on its parsers.
 COMMAND_MODULES = [
     "bayflow.commands.db",
+    "bayflow.commands.api",
+    "bayflow.commands.solve",
+    "bayflow.commands.llm",
+    "bayflow.commands.worker",
+    "bayflow.commands.imports",
 ]
 
 
@@ -30,7 +35,3 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

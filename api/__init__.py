@@ -1,0 +1,1 @@
+"""bayflow's HTTP API: FastAPI app, Supabase JWT auth, per-request RLS transactions."""

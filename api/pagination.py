@@ -1,0 +1,74 @@
+"""Keyset pagination: `?limit=&cursor=`; the cursor is the opaque sort key of the last row returned.
+
+Lists are ordered by `(created_at, id)`, or by another unique key (work orders: `number`).
+"""
+import base64
+import json
+from datetime import datetime
+from typing import Annotated, Generic, TypeVar
+from uuid import UUID
+
+from fastapi import Query
+from pydantic import BaseModel
+
+from api.problems import ProblemError
+
+T = TypeVar("T")
+
+# Cursor values are tagged with their type: t(imestamp), u(uuid), i(nteger).
+_DECODERS = {"t": datetime.fromisoformat, "u": UUID, "i": int}
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = None
+
+
+class PageRequest:
+    """Dependency: `limit` (1..200, default 50) and `cursor` from a previous page's `next_cursor`."""
+
+    def __init__(self, limit: Annotated[int, Query(ge=1, le=200)] = 50,
+                 cursor: Annotated[str | None, Query(max_length=300)] = None):
+        self.limit = limit
+        self.cursor = cursor
+
+    def after(self, *key: str, alias: str = "", descending: bool = False) -> tuple[str, dict]:
+        """SQL condition selecting rows after the cursor in `order by <key>`, and its parameters."""
+        if self.cursor is None:
+            return "true", {}
+        values = _decode(self.cursor, key)
+        columns = ", ".join(f"{alias}.{k}" if alias else k for k in key)
+        names = ", ".join(f":after_{k}" for k in key)
+        op = "<" if descending else ">"
+        return f"({columns}) {op} ({names})", {f"after_{k}": v for k, v in zip(key, values)}
+
+    def page(self, rows: list, model: type[BaseModel], *key: str) -> dict:
+        """From `limit + 1` fetched rows: `limit` items and the cursor if there are more."""
+        items = [model.model_validate(dict(r._mapping)) for r in rows[: self.limit]]
+        if len(rows) <= self.limit:
+            return {"items": items, "next_cursor": None}
+        last = rows[self.limit - 1]._mapping
+        return {"items": items, "next_cursor": _encode([last[k] for k in key])}
+
+
+def _encode(values: list) -> str:
+    tagged = []
+    for v in values:
+        if isinstance(v, datetime):
+            tagged.append(["t", v.isoformat()])
+        elif isinstance(v, UUID):
+            tagged.append(["u", str(v)])
+        else:
+            tagged.append(["i", int(v)])
+    return base64.urlsafe_b64encode(json.dumps(tagged).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str, key: tuple[str, ...]) -> list:
+    try:
+        tagged = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(tagged, list) or len(tagged) != len(key):
+            raise ValueError
+        return [_DECODERS[tag](value) for tag, value in tagged]
+    except (ValueError, TypeError, KeyError):
+        raise ProblemError(422, "Invalid request", "cursor is not one this API returned for this list",
+                           [{"field": "cursor", "message": "invalid cursor"}]) from None

@@ -1,0 +1,89 @@
+"""Tasks and their dependencies."""
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, Field
+
+from api.schemas.common import LongText, NonBlank, RequestModel, ResponseModel, UpdateModel
+
+TaskStatus = Literal["pending", "scheduled", "in_progress", "done", "cancelled"]
+Duration = Annotated[int, Field(ge=1, le=10080, description="minutes of work, 1 .. 10080 (a week)")]
+SkillName = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class TaskFields(RequestModel):
+    """Fields a dispatcher sets on a new task."""
+
+    name: NonBlank
+    duration_minutes: Duration
+    position: Annotated[int, Field(ge=0, le=10_000)] | None = None
+    required_skill: SkillName | None = None
+    required_bay_type: SkillName | None = None
+    needs_parts: bool = False
+    parts_ready_at: AwareDatetime | None = None
+    assigned_technician_id: UUID | None = None
+    bay_id: UUID | None = None
+    notes: LongText | None = None
+
+
+class TaskCreate(TaskFields):
+    work_order_id: UUID
+    depends_on: list[UUID] = Field(default_factory=list, max_length=200,
+                                   description="ids of tasks of the same work order this one waits for")
+
+
+class TaskUpdate(UpdateModel):
+    """Changes to a task; technicians may change only `status` and `notes` of their own tasks."""
+
+    name: NonBlank = None
+    duration_minutes: Duration = None
+    position: Annotated[int, Field(ge=0, le=10_000)] = None
+    required_skill: SkillName | None = None
+    required_bay_type: SkillName | None = None
+    needs_parts: bool = None
+    parts_ready_at: AwareDatetime | None = None
+    status: TaskStatus = None
+    assigned_technician_id: UUID | None = None
+    bay_id: UUID | None = None
+    planned_start: AwareDatetime | None = None
+    planned_end: AwareDatetime | None = None
+    lock_start: bool = None
+    lock_technician: bool = None
+    lock_bay: bool = None
+    notes: LongText | None = None
+
+
+class DependencyCreate(RequestModel):
+    depends_on_task_id: UUID
+
+
+class Task(ResponseModel):
+    id: UUID
+    work_order_id: UUID
+    position: int
+    name: str
+    duration_minutes: int
+    required_skill: str | None
+    required_bay_type: str | None
+    needs_parts: bool
+    parts_ready_at: datetime | None
+    status: TaskStatus
+    assigned_technician_id: UUID | None
+    bay_id: UUID | None
+    planned_start: datetime | None
+    planned_end: datetime | None
+    lock_start: bool
+    lock_technician: bool
+    lock_bay: bool
+    notes: str | None
+    depends_on: list[UUID] = Field(description="tasks this one waits for")
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class Dependency(ResponseModel):
+    task_id: UUID
+    depends_on_task_id: UUID
+

@@ -1,0 +1,80 @@
+"""`bayflow demo` from a clean checkout: no DATABASE_URL, embedded Postgres under BAYFLOW_HOME."""
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+BAYFLOW = str(Path(sys.executable).parent / "bayflow")  # the installed console script
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, proc: subprocess.Popen, timeout_s: float = 120, **kwargs) -> httpx.Response:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, f"bayflow demo exited with {proc.returncode}"
+        try:
+            response = httpx.get(url, timeout=5, **kwargs)
+            if response.status_code == 200:
+                return response
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError(f"{url} did not answer 200 within {timeout_s} s")
+
+
+def test_demo_serves_docs_and_token_authenticated_tasks():
+    home = tempfile.mkdtemp(prefix="bf")  # short: the embedded Postgres' Unix socket lives here
+    port = free_port()
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DATABASE_URL", "SUPABASE_URL", "SUPABASE_JWT_SECRET", "BAYFLOW_PUBLIC_URL")}
+    env.update(BAYFLOW_HOME=home, BAYFLOW_API_PORT=str(port), BAYFLOW_API_HOST="127.0.0.1")
+    out = Path(home) / "demo.log"
+    with out.open("w") as log:
+        proc = subprocess.Popen([BAYFLOW, "demo"], cwd=ROOT, env=env,
+                                stdout=log, stderr=subprocess.STDOUT)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        assert "swagger" in wait_for(f"{base}/docs", proc).text.lower()
+        assert "/v1/work_orders" in httpx.get(f"{base}/openapi.json").json()["paths"]
+        guide = out.read_text()
+        tokens = dict(re.findall(r"^(DISPATCHER|TECH)_TOKEN=(\S+)$", guide, re.M))
+        assert set(tokens) == {"DISPATCHER", "TECH"}, guide
+
+        tech_tasks = wait_for(f"{base}/v1/tasks", proc, headers={"Authorization": f"Bearer {tokens['TECH']}"})
+        all_tasks = wait_for(f"{base}/v1/tasks?limit=200", proc,
+                             headers={"Authorization": f"Bearer {tokens['DISPATCHER']}"})
+        me = httpx.get(f"{base}/v1/me", headers={"Authorization": f"Bearer {tokens['TECH']}"}).json()
+        assert tech_tasks.json()["items"], "the demo shop has tasks assigned to its technicians"
+        assert all(t["assigned_technician_id"] == me["technician_id"] for t in tech_tasks.json()["items"])
+        assert len(all_tasks.json()["items"]) > len(tech_tasks.json()["items"])
+
+        key = Path(home) / "dev-jwt-key.pem"
+        assert key.stat().st_mode & 0o777 == 0o600
+        token = subprocess.run([BAYFLOW, "token", "--email", me["email"], "--ttl", "60"],
+                               cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout.strip()
+        assert httpx.get(f"{base}/v1/me", headers={"Authorization": f"Bearer {token}"}).json()["id"] == me["id"]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            code = proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+    log_text = out.read_text()
+    shutil.rmtree(home, ignore_errors=True)
+    assert code == 0, log_text
+    assert "stopped" in log_text
