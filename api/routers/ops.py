@@ -1,0 +1,140 @@
+"""Queue operations for dispatchers and admins: `/v1/ops/queues`, `/v1/ops/jobs`, retry and cancel;
+`/metrics`: queue gauges read from Postgres for Prometheus.
+
+Jobs are read and changed under job_queue's RLS policies (`bayflow.app_role()` admin or
+dispatcher); the counts come from `bayflow.queue_stats()`, which returns aggregates only.
+"""
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
+from pydantic import BaseModel
+from sqlalchemy import text
+
+from api.deps import Connection, require_roles
+from api.pagination import Page, PageRequest
+from api.problems import ProblemError
+
+router = APIRouter(tags=["ops"])
+_ops = [Depends(require_roles("admin", "dispatcher"))]
+
+JobStatus = Literal["queued", "running", "done", "failed", "cancelled"]
+STATS = text("select * from bayflow.queue_stats()")
+
+
+class QueueStats(BaseModel):
+    queue: str
+    queued: int
+    ready: int
+    running: int
+    done: int
+    failed: int
+    cancelled: int
+    oldest_ready_age_s: float
+    processed_last_minute: int
+    failed_last_minute: int
+
+
+class Job(BaseModel):
+    id: int
+    message_id: str
+    queue: str
+    actor: str
+    status: JobStatus
+    priority: int
+    run_at: datetime
+    attempts: int
+    max_attempts: int
+    unique_key: str | None
+    pipeline_id: str | None
+    lease_owner: str | None
+    lease_expires_at: datetime | None
+    last_error: str | None
+    traceback: str | None
+    args: list[Any]
+    kwargs: dict[str, Any]
+    enqueued_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+COLUMNS = """id, message_id::text as message_id, queue, actor, status, priority, run_at, attempts, max_attempts,
+  unique_key, pipeline_id, lease_owner, lease_expires_at, last_error, traceback,
+  message -> 'args' as args, message -> 'kwargs' as kwargs, enqueued_at, started_at, finished_at"""
+
+
+@router.get("/v1/ops/queues", response_model=list[QueueStats], dependencies=_ops)
+async def list_queues(conn: Connection):
+    return [QueueStats.model_validate(dict(r._mapping)) for r in (await conn.execute(STATS)).all()]
+
+
+@router.get("/v1/ops/jobs", response_model=Page[Job], dependencies=_ops)
+async def list_jobs(
+    conn: Connection, page: Annotated[PageRequest, Depends()],
+    status: Annotated[JobStatus | None, Query()] = None,
+    actor: Annotated[str | None, Query(max_length=200)] = None,
+    queue: Annotated[str | None, Query(max_length=200)] = None,
+):
+    after, params = page.after("id", descending=True)
+    rows = (await conn.execute(text(f"""select {COLUMNS} from public.job_queue
+where {after}
+  and (cast(:status as text) is null or status = :status)
+  and (cast(:actor as text) is null or actor = :actor)
+  and (cast(:queue as text) is null or queue = :queue)
+order by id desc
+limit :limit"""), {**params, "status": status, "actor": actor, "queue": queue, "limit": page.limit + 1})).all()
+    return page.page(rows, Job, "id")
+
+
+async def _change(conn, job_id: int, sql: str, allowed: str) -> Job:
+    row = (await conn.execute(text(f"{sql} returning {COLUMNS}"), {"id": job_id})).first()
+    if row is not None:
+        await conn.execute(text("select pg_notify('bayflow_jobs', :queue)"), {"queue": row.queue})
+        return Job.model_validate(dict(row._mapping))
+    current = (await conn.execute(text("select status from public.job_queue where id = :id"), {"id": job_id})).scalar()
+    if current is None:
+        raise ProblemError(404, "Not found", f"no job {job_id}")
+    raise ProblemError(409, "Job state conflict", f"job {job_id} is {current}; only {allowed} jobs qualify")
+
+
+@router.post("/v1/ops/jobs/{job_id}/retry", response_model=Job, dependencies=_ops)
+async def retry_job(conn: Connection, job_id: int):
+    """Run a failed or cancelled job again, with its attempts reset."""
+    return await _change(conn, job_id, """update public.job_queue
+   set status = 'queued', attempts = 0, run_at = now(), finished_at = null, updated_at = now()
+ where id = :id and status in ('failed', 'cancelled')""", "failed or cancelled")
+
+
+@router.post("/v1/ops/jobs/{job_id}/cancel", response_model=Job, dependencies=_ops)
+async def cancel_job(conn: Connection, job_id: int):
+    """Cancel a job that has not started (queued, including retries waiting for their backoff)."""
+    return await _change(conn, job_id, """update public.job_queue
+   set status = 'cancelled', finished_at = now(), updated_at = now()
+ where id = :id and status = 'queued'""", "queued")
+
+
+GAUGES = {
+    "queued": "Jobs waiting (ready or delayed)",
+    "ready": "Jobs ready to run now",
+    "running": "Jobs claimed by a worker",
+    "failed": "Dead-lettered jobs kept",
+    "oldest_ready_age_s": "Age in seconds of the oldest ready job",
+    "processed_last_minute": "Jobs finished successfully in the last minute",
+    "failed_last_minute": "Jobs dead-lettered in the last minute",
+}
+
+
+@router.get("/metrics", include_in_schema=False)
+async def metrics(request: Request):
+    """Prometheus exposition of the queue gauges (aggregates only, no authentication)."""
+    async with request.app.state.engine.connect() as conn:
+        async with conn.begin():
+            await conn.execute(text("select set_config('role', 'authenticated', true)"))
+            rows = (await conn.execute(STATS)).all()
+    registry = CollectorRegistry()
+    for name, doc in GAUGES.items():
+        gauge = Gauge(f"bayflow_jobs_{name}", doc, ["queue"], registry=registry)
+        for row in rows:
+            gauge.labels(row.queue).set(getattr(row, name))
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,168 @@
+"""Leases of claimed jobs: heartbeat, rescue of expired leases, purge of finished jobs.
+
+Each worker process holds its claimed jobs under leases it renews every third of
+the lease. Any process rescues expired leases of dead workers (back to `queued`,
+or `failed` once the attempts are used up) and purges finished jobs after the
+retention; SKIP LOCKED keeps them from stepping on each other.
+"""
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections import Counter
+
+from dramatiq.errors import ConnectionClosed
+
+from tasks import periodic
+from tasks.db import Link
+from tasks.enqueue import NOTIFY
+
+logger = logging.getLogger(__name__)
+
+RENEW = """
+update public.job_queue j set lease_expires_at = now() + %s * interval '1 second'
+  from (select j2.id from public.job_queue j2
+          join unnest(%s::bigint[], %s::uuid[]) as a(id, token) on j2.id = a.id and j2.lease_token = a.token
+         where j2.status = 'running'
+           for update of j2 skip locked) held
+ where j.id = held.id
+"""
+
+RESCUE = """
+with expired as (
+  select id from public.job_queue
+   where status = 'running' and lease_expires_at < now()
+     for update skip locked
+)
+update public.job_queue j
+   set status = case when j.attempts >= j.max_attempts then 'failed' else 'queued' end,
+       finished_at = case when j.attempts >= j.max_attempts then now() end,
+       last_error = format('lease of %s expired during attempt %s of %s: the worker died or lost the database',
+                           j.lease_owner, j.attempts, j.max_attempts),
+       run_at = now(), lease_owner = null, lease_token = null, lease_expires_at = null, updated_at = now()
+  from expired
+ where j.id = expired.id
+returning j.queue, j.status
+"""
+
+PURGE = """
+with old as (select id from public.job_queue where finished_at < now() - %s * interval '1 second' limit 5000)
+delete from public.job_queue j using old where j.id = old.id
+"""
+PURGE_RESULTS = "delete from public.job_results where expires_at < now()"
+
+PURGE_EVERY_S = 60.0
+PERIODIC_EVERY_S = 1.0
+
+
+def rescue_expired(conn) -> int:
+    """Requeue (or dead-letter, attempts used up) jobs whose leases expired; return how many."""
+    rows = conn.execute(RESCUE).fetchall()
+    queued = sorted({q for q, status in rows if status == "queued"})
+    if queued:
+        conn.execute(NOTIFY, (queued,))
+    return len(rows)
+
+
+class Leases(threading.Thread):
+    def __init__(self, broker, lease_s: float, retention_s: int) -> None:
+        super().__init__(name="bayflow-leases", daemon=True)
+        self.broker = broker
+        self.lease_s = lease_s
+        self.retention_s = retention_s
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._link: Link | None = None
+        self.changed = threading.Condition()
+        self.outstanding_by_queue: Counter[str] = Counter()
+        self.held: dict[int, object] = {}
+        self.stopping = threading.Event()
+
+    # Bookkeeping, called from consumer, worker and acker threads.
+
+    def hold(self, queue_name: str, jobs: list) -> None:
+        with self.changed:
+            self.outstanding_by_queue[queue_name] += len(jobs)
+            for job in jobs:
+                self.held[job.job_id] = job
+
+    def finished(self, job) -> None:
+        """The worker is done with the job (its finish is on the way to the database)."""
+        with self.changed:
+            self.outstanding_by_queue[job.queue_name] -= 1
+            self.changed.notify_all()
+
+    def release(self, jobs: list) -> None:
+        """The jobs' finish is committed (or abandoned): stop renewing their leases."""
+        with self.changed:
+            for job in jobs:
+                if self.held.get(job.job_id) is job:
+                    del self.held[job.job_id]
+
+    def outstanding(self, queue_name: str) -> int:
+        return self.outstanding_by_queue[queue_name]
+
+    def wait_for_room(self, queue_name: str, prefetch: int, timeout: float) -> int:
+        """How many more jobs the queue's consumer may claim, waiting up to `timeout` for room."""
+        with self.changed:
+            self.changed.wait_for(lambda: self.outstanding_by_queue[queue_name] < prefetch, timeout)
+            return prefetch - self.outstanding_by_queue[queue_name]
+
+    def unfinished(self) -> list:
+        with self.changed:
+            return list(self.held.values())
+
+    # The maintenance thread.
+
+    @property
+    def link(self) -> Link:
+        if self._link is None:
+            self._link = Link(self.broker.url, bookkeeping=True)
+        return self._link
+
+    def run(self) -> None:
+        due = {"renew": 0.0, "rescue": 0.0, "purge": 0.0, "periodic": 0.0}
+        every = {"renew": self.lease_s / 3, "rescue": self.lease_s / 2, "purge": PURGE_EVERY_S,
+                 "periodic": PERIODIC_EVERY_S}
+        while not self.stopping.is_set():
+            now = time.monotonic()
+            for task, at in due.items():
+                if now < at:
+                    continue
+                try:
+                    getattr(self, task)()
+                    due[task] = now + every[task]
+                except ConnectionClosed as exc:
+                    logger.warning("Lease keeper lost the database (%s); retrying.", exc)
+                    due[task] = now + 1.0
+                except Exception:
+                    logger.exception("Lease keeper task %r failed.", task)
+                    due[task] = now + every[task]
+            self.stopping.wait(max(0.05, min(due.values()) - time.monotonic()))
+        self.link.close()
+
+    def renew(self) -> None:
+        jobs = self.unfinished()
+        if jobs:
+            with self.link.transaction() as conn:
+                conn.execute(RENEW, (self.lease_s, [j.job_id for j in jobs], [j.lease_token for j in jobs]))
+
+    def rescue(self) -> None:
+        with self.link.transaction() as conn:
+            rescued = rescue_expired(conn)
+        if rescued:
+            logger.warning("Rescued %d jobs whose leases expired.", rescued)
+
+    def purge(self) -> None:
+        with self.link.transaction() as conn:
+            conn.execute(PURGE, (self.retention_s,))
+            conn.execute(PURGE_RESULTS)
+
+    def periodic(self) -> None:
+        with self.link.transaction() as conn:
+            periodic.fire_due(conn)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join(10)

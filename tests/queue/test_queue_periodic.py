@@ -1,0 +1,57 @@
+"""Cron schedules fire once per tick however many processes try at once."""
+import threading
+
+import psycopg
+import pytest
+
+import queue_actors as actors
+from conftest import scalar
+from tasks import periodic
+
+
+@pytest.fixture
+def nightly():
+    periodic.periodic("0 2 * * *", name="nightly", timezone="Europe/Paris")(actors.noop)
+    yield
+    periodic.schedules.pop("nightly")
+    periodic._synced.discard("nightly")
+
+
+def fire_concurrently(url: str, processes: int) -> list[int]:
+    barrier = threading.Barrier(processes)
+    fired = []
+
+    def worker():
+        with psycopg.connect(url) as conn:
+            barrier.wait()
+            fired.append(periodic.fire_due(conn))
+
+    threads = [threading.Thread(target=worker) for _ in range(processes)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return fired
+
+
+def test_a_due_schedule_fires_once_per_tick_across_processes(queue_db, nightly):
+    assert fire_concurrently(queue_db, 4) == [0, 0, 0, 0]  # registered; next tick is tomorrow 02:00 Paris
+    next_run = scalar(queue_db, "select to_char(next_run_at at time zone 'Europe/Paris', 'HH24:MI') from periodic_schedules")
+    assert next_run == "02:00"
+
+    with psycopg.connect(queue_db, autocommit=True) as conn:
+        conn.execute("update periodic_schedules set next_run_at = now() - interval '3 days'")  # missed ticks
+    assert sorted(fire_concurrently(queue_db, 4)) == [0, 0, 0, 1]
+    assert scalar(queue_db, "select count(*) from job_queue") == 1
+    assert scalar(queue_db, "select unique_key from job_queue") == "periodic:nightly"
+    assert scalar(queue_db, "select next_run_at > now() from periodic_schedules")
+
+    with psycopg.connect(queue_db, autocommit=True) as conn:  # next tick while the last job still waits
+        conn.execute("update periodic_schedules set next_run_at = now() - interval '1 second'")
+    assert sorted(fire_concurrently(queue_db, 4)) == [0, 0, 0, 1]
+    assert scalar(queue_db, "select count(*) from job_queue") == 1  # coalesced with the waiting job
+
+
+def test_an_invalid_schedule_is_refused():
+    with pytest.raises(ValueError, match="invalid cron expression"):
+        periodic.periodic("every night")
