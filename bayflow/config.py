@@ -33,10 +33,10 @@ class Settings(BaseSettings):
     bayflow_worker_metrics_port: int | None = Field(default=None, description="port of dramatiq's Prometheus exposition server for worker metrics, on 127.0.0.1 unless dramatiq_prom_host says otherwise; unset: off")
     bayflow_worker_shutdown_timeout_s: float = Field(default=30.0, gt=0, description="seconds `bayflow worker` lets in-flight jobs finish on SIGTERM before releasing them")
 
-    anthropic_api_key: SecretStr | None = None
-    openai_api_key: SecretStr | None = None
-    anthropic_base_url: str | None = None
-    openai_base_url: str | None = None
+    anthropic_api_key: SecretStr | None = Field(default=None, description="Anthropic key; unset: the Anthropic route is skipped")
+    openai_api_key: SecretStr | None = Field(default=None, description="OpenAI key; unset: no OpenAI fallback (no key at all: canned jobs plan tasks)")
+    anthropic_base_url: str | None = Field(default=None, description="Anthropic API base URL (a proxy, or a test server)")
+    openai_base_url: str | None = Field(default=None, description="OpenAI API base URL (a proxy, or a test server)")
     anthropic_model: str = Field(default="claude-sonnet-5", description="model for enrichment and task plans")
     openai_model: str = Field(default="gpt-4.1-mini", description="fallback model when Anthropic fails or is unset")
     llm_deadline_s: float = Field(default=60.0, gt=0, description="overall LLM time budget per work order step, retries included")

@@ -101,13 +101,11 @@ def run_demo(args) -> int:
     """Workers (`bayflow worker`, a child process on the same database) beside the API, which
     blocks until Ctrl-C; the workers are stopped with it."""
     import subprocess
-    from pathlib import Path
 
     s = settings()
     prepare_demo_database()
     print(demo_guide(s), flush=True)
-    bayflow = Path(sys.executable).with_name("bayflow")  # this environment's console script
-    workers = subprocess.Popen([str(bayflow), "worker"])  # DATABASE_URL (the embedded one too) is inherited
+    workers = subprocess.Popen([sys.executable, "-m", "bayflow", "worker"])  # inherits DATABASE_URL, embedded too
     try:
         serve_api(s)
     finally:

@@ -1,0 +1,54 @@
+"""Events and notifications: what happened (`events`, announced on NOTIFY channel
+`bayflow_events` by a trigger) and whose inbox it lands in (`notifications`).
+
+Staff (dispatchers, admins) may see every event; `audience` names the other profiles
+who may (a technician: events about their tasks). `recipients` get a notification.
+"""
+import json
+from dataclasses import dataclass
+
+CHANNEL = "bayflow_events"
+
+INSERT_EVENT = """
+insert into public.events (type, work_order_id, task_id, schedule_run_id, audience, payload)
+values (%s, %s, %s, %s, %s::uuid[], %s) returning id
+"""
+
+INSERT_NOTIFICATIONS = """
+insert into public.notifications (profile_id, event_id)
+select p, %s from unnest(%s::uuid[]) p on conflict do nothing
+"""
+
+DISPATCHERS = "select id::text from public.profiles where role = 'dispatcher' order by id"
+
+
+@dataclass(frozen=True)
+class Event:
+    type: str
+    payload: dict
+    work_order_id: str | None = None
+    task_id: str | None = None
+    schedule_run_id: str | None = None
+    audience: tuple[str, ...] = ()     # profiles besides staff who may see it
+    recipients: tuple[str, ...] = ()   # profiles who get a notification
+
+
+def publish(conn, events: list[Event]) -> list[int]:
+    """Insert the events and their notifications in the caller's transaction; NOTIFY fires at commit."""
+    ids = []
+    for e in events:
+        event_id = conn.execute(INSERT_EVENT, (e.type, e.work_order_id, e.task_id, e.schedule_run_id,
+                                               list(e.audience), json.dumps(e.payload))).fetchone()[0]
+        if e.recipients:
+            conn.execute(INSERT_NOTIFICATIONS, (event_id, sorted(set(e.recipients))))
+        ids.append(event_id)
+    return ids
+
+
+def dispatchers(conn) -> tuple[str, ...]:
+    return tuple(r[0] for r in conn.execute(DISPATCHERS).fetchall())
+
+
+def visible_to(payload: dict, profile_id: str, role: str) -> bool:
+    """The rule of the `events` RLS policy, for events relayed live from NOTIFY payloads."""
+    return role in ("admin", "dispatcher") or profile_id in (payload.get("audience") or [])

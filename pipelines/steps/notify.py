@@ -1,0 +1,156 @@
+"""Step 4: tell the people affected and publish events clients follow live.
+
+Dispatchers get a notification per work order: planned (with its plan source and how
+many tasks found a slot) or needs review (with the reasons). Technicians get one per
+task that is new to them or moved, comparing the schedule run with the last one that
+was announced; a technician's events name only them in their audience.
+"""
+from dataclasses import dataclass
+from datetime import datetime
+
+from pipelines import runs
+from pipelines.events import Event, dispatchers, publish
+from pipelines.steps import Next
+
+NAME = "notify"
+
+RUNS = """
+select r.id::text, r.kind, w.id::text, w.number, w.status, w.plan_source, w.review_reasons, w.created_by::text,
+       (select p.role from public.profiles p where p.id = w.created_by)
+  from public.pipeline_runs r left join public.work_orders w on w.id = r.work_order_id
+ where r.id = any(%s::uuid[]) order by r.created_at
+"""
+
+ITEMS = """
+select i.task_id::text, t.work_order_id::text, t.name, i.technician_id::text, i.bay_id::text, i.starts_at, i.ends_at
+  from public.schedule_items i join public.tasks t on t.id = i.task_id
+ where i.run_id = %s
+"""
+
+# The schedule run announced last: technicians were told about its plan.
+ANNOUNCED = """
+select r.id::text, r.created_at from public.events e join public.schedule_runs r on r.id = e.schedule_run_id
+ where e.type = 'schedule.published'
+ order by e.id desc limit 1
+"""
+
+SCHEDULE_RUN = "select status, created_at from public.schedule_runs where id = %s"
+
+TECH_PROFILES = "select id::text, profile_id::text from public.technicians where profile_id is not null"
+
+
+@dataclass(frozen=True)
+class Item:
+    task_id: str
+    work_order_id: str
+    name: str
+    technician_id: str | None
+    bay_id: str | None
+    starts_at: datetime | None
+    ends_at: datetime | None
+
+    def placement(self) -> dict:
+        return {"technician_id": self.technician_id, "bay_id": self.bay_id,
+                "starts_at": self.starts_at.isoformat() if self.starts_at else None,
+                "ends_at": self.ends_at.isoformat() if self.ends_at else None}
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    run_id: str
+    kind: str
+    work_order_id: str | None
+    number: int | None
+    status: str | None
+    plan_source: str | None
+    review_reasons: list | None
+    created_by: str | None
+    creator_role: str | None
+
+
+@dataclass(frozen=True)
+class Loaded:
+    runs: list[RunFacts]
+    schedule_run_id: str | None
+    schedule_status: str | None
+    announce: bool                   # False: this schedule run was announced, or a newer one was
+    items: list[Item]
+    previous: dict[str, Item]        # task -> its item in the last announced run
+    tech_profiles: dict[str, str]    # technician -> profile
+    dispatchers: tuple[str, ...]
+
+
+def _items(conn, schedule_run_id: str | None) -> list[Item]:
+    if schedule_run_id is None:
+        return []
+    return [Item(*row) for row in conn.execute(ITEMS, (schedule_run_id,)).fetchall()]
+
+
+def load(conn, run_ids: list[str], schedule_run_id: str | None) -> Loaded:
+    facts = [RunFacts(*row) for row in conn.execute(RUNS, (run_ids,)).fetchall()]
+    announced_id, announced_at = conn.execute(ANNOUNCED).fetchone() or (None, None)
+    status, created_at = None, None
+    if schedule_run_id is not None:
+        status, created_at = conn.execute(SCHEDULE_RUN, (schedule_run_id,)).fetchone()
+    announce = schedule_run_id is not None and (announced_at is None or announced_at < created_at)
+    previous = {i.task_id: i for i in _items(conn, announced_id)} if announce else {}
+    return Loaded(facts, schedule_run_id, status, announce, _items(conn, schedule_run_id), previous,
+                  dict(conn.execute(TECH_PROFILES).fetchall()), dispatchers(conn))
+
+
+def compute(loaded: Loaded) -> list[Event]:
+    """The events (with their audiences and recipients) that the runs and the schedule run call for."""
+    events = [_work_order_event(loaded, run) for run in loaded.runs if run.work_order_id is not None]
+    if loaded.announce:
+        events.extend(_task_events(loaded))
+        placed = sum(1 for i in loaded.items if i.starts_at is not None)
+        events.append(Event("schedule.published", {
+            "schedule_run_id": loaded.schedule_run_id, "status": loaded.schedule_status,
+            "scheduled_tasks": placed, "unscheduled_tasks": len(loaded.items) - placed,
+            "pipeline_runs": [r.run_id for r in loaded.runs]}, schedule_run_id=loaded.schedule_run_id))
+    return events
+
+
+def _work_order_event(loaded: Loaded, run: RunFacts) -> Event:
+    staff = set(loaded.dispatchers)
+    if run.created_by and run.creator_role in ("admin", "dispatcher"):
+        staff.add(run.created_by)
+    common = {"work_order_id": run.work_order_id, "number": run.number, "status": run.status,
+              "plan_source": run.plan_source, "pipeline_run_id": run.run_id}
+    if run.status == "needs_review":
+        return Event("work_order.needs_review", {**common, "review_reasons": run.review_reasons or []},
+                     work_order_id=run.work_order_id, recipients=tuple(sorted(staff)))
+    mine = [i for i in loaded.items if i.work_order_id == run.work_order_id]
+    return Event("work_order.planned", {
+        **common, "schedule_run_id": loaded.schedule_run_id,
+        "scheduled_tasks": sum(1 for i in mine if i.starts_at is not None),
+        "unscheduled_tasks": sum(1 for i in mine if i.starts_at is None)},
+        work_order_id=run.work_order_id, schedule_run_id=loaded.schedule_run_id, recipients=tuple(sorted(staff)))
+
+
+def _task_events(loaded: Loaded) -> list[Event]:
+    """task.assigned for a task new to its technician, task.moved when its slot, bay or technician changed."""
+    events = []
+    for item in loaded.items:
+        before = loaded.previous.get(item.task_id)
+        was_placed = before is not None and before.starts_at is not None
+        if item.starts_at is None and not was_placed:
+            continue
+        if was_placed and before.placement() == item.placement():
+            continue
+        techs = [t for t in (item.technician_id, before.technician_id if was_placed else None) if t]
+        people = tuple(dict.fromkeys(loaded.tech_profiles[t] for t in techs if t in loaded.tech_profiles))
+        payload = {"task_id": item.task_id, "work_order_id": item.work_order_id, "name": item.name,
+                   "schedule_run_id": loaded.schedule_run_id, **item.placement()}
+        kind = "task.moved" if was_placed else "task.assigned"
+        if was_placed:  # old and new technician are both told
+            payload["previous"] = before.placement()
+        events.append(Event(kind, payload, work_order_id=item.work_order_id, task_id=item.task_id,
+                            schedule_run_id=loaded.schedule_run_id, audience=people, recipients=people))
+    return events
+
+
+def save(conn, run_ids: list[str], events: list[Event]) -> Next:
+    ids = publish(conn, events)
+    runs.finish_step(conn, run_ids, NAME, next_step=None, detail={"events": len(ids)})
+    return Next(None, run_ids)

@@ -1,0 +1,251 @@
+"""The pipeline under test runs as it does in production: `bayflow api` (uvicorn) and
+`bayflow worker` (dramatiq) as subprocesses on a fresh database, real CP-SAT with a short
+time limit, tokens from bayflow's dev issuer verified over HTTP."""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+
+from api.dev_issuer import DevIssuer
+from bayflow.config import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+BAYFLOW = str(Path(sys.executable).with_name("bayflow"))
+
+ADMIN = "00000000-0000-4000-a000-0000000000a1"
+DISPATCHER = "00000000-0000-4000-a000-0000000000d1"
+TECH_ANA = "00000000-0000-4000-a000-0000000000e1"
+TECH_BEN = "00000000-0000-4000-a000-0000000000e2"
+TECHNICIAN_ANA = "00000000-0000-4000-c000-0000000000e1"
+TECHNICIAN_BEN = "00000000-0000-4000-c000-0000000000e2"
+
+# Short solves, quick retries, a short coalescing window: the whole folder stays fast.
+PIPELINE_ENV = {
+    "BAYFLOW_SOLVER_TIME_LIMIT_S": "2",
+    "BAYFLOW_SOLVER_WORKERS": "1",
+    "BAYFLOW_PIPELINE_MAX_RETRIES": "2",
+    "BAYFLOW_PIPELINE_MIN_BACKOFF_MS": "100",
+    "BAYFLOW_PIPELINE_MAX_BACKOFF_MS": "200",
+    "BAYFLOW_PIPELINE_SCHEDULE_DELAY_MS": "1500",
+}
+_NOT_INHERITED = ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "ANTHROPIC_BASE_URL", "OPENAI_BASE_URL", "SUPABASE_URL",
+                  "SUPABASE_JWT_SECRET", "BAYFLOW_API_DATABASE_URL", "BAYFLOW_PUBLIC_URL")
+
+
+def seed_shop(conn) -> None:
+    """An admin, a dispatcher and two technicians with logins; two lifts. No shifts: always available."""
+    people = [(ADMIN, "admin"), (DISPATCHER, "dispatcher"), (TECH_ANA, "tech"), (TECH_BEN, "tech")]
+    for user_id, role in people:
+        conn.execute("insert into auth.users (id, email) values (%s, %s)", (user_id, f"{role}-{user_id[-2:]}@test"))
+        conn.execute("insert into public.profiles (id, role, display_name, email) values (%s, %s, %s, %s)",
+                     (user_id, role, f"{role} {user_id[-2:]}", f"{role}-{user_id[-2:]}@test"))
+    conn.execute("insert into public.technicians (id, profile_id, name, skills) values (%s, %s, %s, %s), (%s, %s, %s, %s)",
+                 (TECHNICIAN_ANA, TECH_ANA, "Ana", ["general", "brakes", "diagnostics", "engine", "electrical"],
+                  TECHNICIAN_BEN, TECH_BEN, "Ben", ["general", "brakes", "tires"]))
+    conn.execute("insert into public.bays (name, bay_type) values ('Lift 1', 'lift'), ('Lift 2', 'lift')")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Stack:
+    """A database with the API and workers running on it."""
+
+    def __init__(self, db_url: str, home: Path, env: dict[str, str]):
+        self.db_url = db_url
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.env = {k: v for k, v in os.environ.items() if k.upper() not in _NOT_INHERITED}
+        self.env.update(PIPELINE_ENV, DATABASE_URL=db_url, BAYFLOW_HOME=str(home), BAYFLOW_API_HOST="127.0.0.1",
+                        BAYFLOW_API_PORT=str(self.port), PYTHONUNBUFFERED="1", **env)
+        self.issuer = DevIssuer(Settings(bayflow_home=home, bayflow_api_host="127.0.0.1", bayflow_api_port=self.port))
+        self.logs = home / "logs"
+        self.logs.mkdir(parents=True, exist_ok=True)
+        self.processes: list[subprocess.Popen] = []
+        self.streams: list["EventStream"] = []
+        self.http = httpx.Client(base_url=self.base, timeout=30)
+
+    def start(self) -> "Stack":
+        self._spawn("api", [BAYFLOW, "api"])
+        self._spawn("worker", [BAYFLOW, "worker", "tasks.actors", "--processes", "1", "--threads", "4"])
+        deadline = time.monotonic() + 60  # imports are slow on a loaded machine
+        while True:
+            try:
+                if self.http.get("/auth/v1/.well-known/jwks.json").status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or any(p.poll() is not None for p in self.processes):
+                raise RuntimeError(f"the API did not start:\n{self.log('api')}\n--- worker ---\n{self.log('worker')}")
+            time.sleep(0.1)
+
+    def _spawn(self, name: str, argv: list[str]) -> None:
+        out = open(self.logs / f"{name}.log", "wb")
+        self.processes.append(subprocess.Popen(argv, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
+                                               start_new_session=True))
+
+    def log(self, name: str) -> str:
+        return (self.logs / f"{name}.log").read_text(errors="replace")[-6000:]
+
+    def stop(self) -> None:
+        for stream in self.streams:
+            stream.close()
+        self.http.close()
+        for p in self.processes:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGTERM)
+        for p in self.processes:
+            try:
+                p.wait(20)
+
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+
+    # -- helpers ---------------------------------------------------------------------
+    def token(self, user_id: str) -> str:
+        return self.issuer.mint(user_id, None, 600)
+
+    def headers(self, user_id: str) -> dict:
+        return {"Authorization": f"Bearer {self.token(user_id)}"}
+
+    def call(self, method: str, path: str, user_id: str = DISPATCHER, **kwargs) -> httpx.Response:
+        return self.http.request(method, path, headers=self.headers(user_id), **kwargs)
+
+    def sql(self, query: str, params=()) -> list[tuple]:
+        with psycopg.connect(self.db_url, autocommit=True) as conn:
+            cursor = conn.execute(query, params)
+            return cursor.fetchall() if cursor.description else []
+
+    def wait_until(self, what: str, check, timeout_s: float = 45.0):
+        deadline = time.monotonic() + timeout_s
+        while True:
+            value = check()
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting until {what}\n--- worker log ---\n{self.log('worker')}")
+            time.sleep(0.1)
+
+    def run_of(self, work_order_id: str) -> tuple | None:
+        rows = self.sql("select id::text, status, step, error from public.pipeline_runs where work_order_id = %s"
+                        " order by created_at desc limit 1", (work_order_id,))
+        return rows[0] if rows else None
+
+    def wait_finished(self, work_order_id: str, timeout_s: float = 45.0) -> tuple:
+        return self.wait_until(f"the pipeline of {work_order_id} finished",
+                               lambda: (r := self.run_of(work_order_id)) and r[1] in ("succeeded", "failed") and r,
+                               timeout_s)
+
+    def queue_drained(self) -> bool:
+        return not self.sql("select 1 from public.job_queue where status in ('queued', 'running') limit 1")
+
+
+def _start_stack(new_database, home: Path, env: dict[str, str] | None = None) -> Stack:
+    db_url = new_database()
+    with psycopg.connect(db_url) as conn:
+        seed_shop(conn)
+    stack = Stack(db_url, home, env or {})
+    try:
+        return stack.start()
+    except BaseException:
+        stack.stop()
+        raise
+
+
+@pytest.fixture
+def stack_factory(new_database, tmp_path):
+    """`start(env={})`: a seeded database of its own with API and workers (extra environment for both)."""
+    stacks = []
+
+    def start(env: dict[str, str] | None = None) -> Stack:
+        stacks.append(_start_stack(new_database, tmp_path / f"home-{len(stacks)}", env))
+        return stacks[-1]
+
+    yield start
+    for stack in stacks:
+        stack.stop()
+
+
+@pytest.fixture
+def stack(stack_factory) -> Stack:
+    """Without API keys (enrichment by rules, plans from canned jobs), for one test."""
+    return stack_factory()
+
+
+@pytest.fixture(scope="module")
+def shared_stack(new_database, tmp_path_factory) -> Stack:
+    """The same, shared by a module's tests: they look only at their own work orders."""
+    stack = _start_stack(new_database, tmp_path_factory.mktemp("stack"))
+    yield stack
+    stack.stop()
+
+
+class EventStream:
+    """An SSE client of GET /v1/events, reading in a thread; `events` fills as they arrive."""
+
+    def __init__(self, stack: Stack, user_id: str, last_event_id: int | None = None):
+        self.events: list[dict] = []
+        self.connected = threading.Event()
+        self.live = threading.Event()  # replayed events (Last-Event-ID) all received
+        self._socket = None
+        self._client = httpx.Client(base_url=stack.base, timeout=httpx.Timeout(5, read=60))
+        self._headers = stack.headers(user_id)
+        if last_event_id is not None:
+            self._headers["Last-Event-ID"] = str(last_event_id)
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+        stack.streams.append(self)
+        assert self.connected.wait(15), "the event stream did not connect"
+
+    def _read(self) -> None:
+        try:
+            with self._client.stream("GET", "/v1/events", headers=self._headers) as response:
+                self._socket = response.extensions["network_stream"].get_extra_info("socket")
+                assert response.status_code == 200, response.read()
+                assert response.headers["content-type"].startswith("text/event-stream")
+                event: dict = {}
+                for line in response.iter_lines():
+                    if line.startswith(": connected"):
+                        self.connected.set()
+                    elif line.startswith(": live"):
+                        self.live.set()
+                    elif line.startswith("event: "):
+                        event["type"] = line[7:]
+                    elif line.startswith("id: "):
+                        event["id"] = int(line[4:])
+                    elif line.startswith("data: "):
+                        event["data"] = json.loads(line[6:])
+                    elif line == "" and event:
+                        self.events.append(event)
+                        event = {}
+        except (httpx.TransportError, RuntimeError, OSError):
+            pass  # closed by the test
+
+    def of_type(self, kind: str) -> list[dict]:
+        return [e for e in self.events if e["type"] == kind]
+
+    def close(self) -> None:
+        """Hang up (the reading thread is blocked in a read: shut the socket under it)."""
+        if self._socket is not None and self._thread.is_alive():
+            self._socket.shutdown(socket.SHUT_RDWR)
+        self._thread.join(10)
+        self._client.close()
+
+
+def new_work_order(**fields) -> dict:
+    return {"description": "Customer reports grinding noise: replace front brake pads", "priority": 3,
+            "customer_name": "Jo Doe", "external_id": f"t-{uuid.uuid4().hex[:8]}", **fields}

@@ -1,0 +1,122 @@
+"""Each actor run twice leaves the state of one run (no workers: the actor functions are
+called in this process against a fresh database, real CP-SAT with a short limit)."""
+import psycopg
+import pytest
+
+from bayflow.config import settings
+from bayflow.database import database_url
+from pipelines.work_order_flow import enqueue_reschedule, enqueue_work_order_flow
+from tasks import actors
+from tests.pipelines.conftest import PIPELINE_ENV, TECH_ANA, seed_shop
+
+STATE = {
+    "work_order": "select status, category, enrichment, plan_source, review_reasons, version from public.work_orders",
+    "tasks": "select id, name, status, assigned_technician_id, planned_start, version from public.tasks order by id",
+    "dependencies": "select * from public.task_dependencies order by 1, 2",
+    "steps": "select step, status, attempts, error, detail from public.pipeline_steps order by step",
+    "run": "select status, step, error, schedule_run_id from public.pipeline_runs",
+    "schedule_runs": "select id from public.schedule_runs",
+    "events": "select type, task_id, audience from public.events order by id",
+    "notifications": "select profile_id, event_id from public.notifications order by id",
+    "jobs": "select actor, message->'args' from public.job_queue order by id",
+}
+
+
+@pytest.fixture
+def shop_db(db_url, monkeypatch):
+    """The actors' database is DATABASE_URL: point this process at the test database."""
+    for key in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    for key, value in PIPELINE_ENV.items():
+        monkeypatch.setenv(key, value)
+    _forget_settings()
+    with psycopg.connect(db_url) as conn:
+        seed_shop(conn)
+    yield db_url
+    actors._link().close()
+    monkeypatch.undo()
+    _forget_settings()
+
+
+def _forget_settings():
+    settings.cache_clear()
+    database_url.cache_clear()
+    actors._step("gateway_io").config.cache_clear()
+    actors._local.__dict__.clear()
+
+
+def _state(url: str) -> dict:
+    with psycopg.connect(url) as conn:
+        return {name: conn.execute(sql).fetchall() for name, sql in STATE.items()}
+
+
+def test_every_step_run_twice_changes_nothing_the_second_time(shop_db):
+    with psycopg.connect(shop_db) as conn:
+        wo = conn.execute("insert into public.work_orders (description) values ('Front brake pads and an oil change')"
+                          " returning id::text").fetchone()[0]
+        run = enqueue_work_order_flow(conn, wo, triggered_by="test")
+
+    steps = [lambda: actors.enrich_work_order.fn(run), lambda: actors.plan_work_order.fn(run),
+             actors.schedule_shop.fn]
+    for step in steps:
+        step()
+        once = _state(shop_db)
+        step()
+        assert _state(shop_db) == once
+    schedule_run = once["run"][0][3]
+    actors.notify_affected.fn([run], str(schedule_run))
+    done = _state(shop_db)
+    actors.notify_affected.fn([run], str(schedule_run))
+    assert _state(shop_db) == done
+
+    # What the one pass did: enriched by rules, two canned jobs planned, one schedule run, told.
+    assert done["run"] == [("succeeded", "notify", None, schedule_run)]
+    assert [s[:3] for s in done["steps"]] == [("enrich", "succeeded", 1), ("notify", "succeeded", 1),
+                                               ("plan", "succeeded", 1), ("schedule", "succeeded", 1)]
+    assert done["work_order"][0][:2] == ("scheduled", "brakes")
+    assert done["work_order"][0][3] == "canned:brake_pads_front+oil_change"
+    assert len(done["tasks"]) == 5 and all(t[2] == "scheduled" for t in done["tasks"])
+    assert len(done["schedule_runs"]) == 1
+    assert [a for a, _ in done["jobs"]] == ["enrich_work_order", "plan_work_order", "schedule_shop", "notify_affected"]
+    types = [e[0] for e in done["events"]]
+    assert types.count("work_order.planned") == 1 and types.count("schedule.published") == 1
+    assert types.count("task.assigned") == 5
+
+
+def test_tasks_moved_by_a_later_schedule_are_announced_to_their_technicians(shop_db):
+    """Notify compares the schedule with the one announced before: a task that moves is `task.moved`."""
+    with psycopg.connect(shop_db) as conn:
+        wo = conn.execute("insert into public.work_orders (description) values ('Oil change')"
+                          " returning id::text").fetchone()[0]
+        run = enqueue_work_order_flow(conn, wo, triggered_by="test")
+    actors.enrich_work_order.fn(run)
+    actors.plan_work_order.fn(run)
+    actors.schedule_shop.fn()
+    with psycopg.connect(shop_db) as conn:
+        first = conn.execute("select schedule_run_id::text from public.pipeline_runs where id = %s", (run,)).fetchone()[0]
+    actors.notify_affected.fn([run], first)
+
+    # A dispatcher hands the first task to Ana from two hours on; a reschedule follows.
+    with psycopg.connect(shop_db) as conn:
+        task, start = conn.execute("select id, planned_start from public.tasks where work_order_id = %s"
+                                   " order by position limit 1", (wo,)).fetchone()
+        conn.execute("update public.tasks set assigned_technician_id = %s, lock_technician = true,"
+                     " planned_start = planned_start + interval '2 hours', planned_end = planned_end + interval '2 hours',"
+                     " lock_start = true where id = %s",
+                     ("00000000-0000-4000-c000-0000000000e1", task))
+        reschedule = enqueue_reschedule(conn, reason="test: dispatcher moved a task")
+    actors.schedule_shop.fn()
+    with psycopg.connect(shop_db) as conn:
+        second = conn.execute("select schedule_run_id::text from public.pipeline_runs where id = %s",
+                              (reschedule,)).fetchone()[0]
+    assert second != first
+    actors.notify_affected.fn([reschedule], second)
+    with psycopg.connect(shop_db) as conn:
+        moved = conn.execute("select task_id, audience, payload from public.events where type = 'task.moved'").fetchall()
+        runs = conn.execute("select kind, status from public.pipeline_runs where id = %s", (reschedule,)).fetchone()
+    assert runs == ("reschedule", "succeeded")
+    event = next(m for m in moved if m[0] == task)
+    assert str(TECH_ANA) in [str(p) for p in event[1]]
+    assert event[2]["previous"]["starts_at"] != event[2]["starts_at"]
+    assert event[2]["technician_id"] == "00000000-0000-4000-c000-0000000000e1"
