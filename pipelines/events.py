@@ -7,6 +7,8 @@ who may (a technician: events about their tasks). `recipients` get a notificatio
 import json
 from dataclasses import dataclass
 
+from pipelines.webhooks import enqueue_deliveries
+
 CHANNEL = "bayflow_events"
 
 INSERT_EVENT = """
@@ -34,13 +36,17 @@ class Event:
 
 
 def publish(conn, events: list[Event]) -> list[int]:
-    """Insert the events and their notifications in the caller's transaction; NOTIFY fires at commit."""
+    """Insert the events, their notifications and their outbound webhook deliveries in the
+    caller's transaction; NOTIFY fires at commit."""
     ids = []
     for e in events:
         event_id = conn.execute(INSERT_EVENT, (e.type, e.work_order_id, e.task_id, e.schedule_run_id,
                                                list(e.audience), json.dumps(e.payload))).fetchone()[0]
         if e.recipients:
             conn.execute(INSERT_NOTIFICATIONS, (event_id, sorted(set(e.recipients))))
+        data = {"work_order_id": e.work_order_id, "task_id": e.task_id, "schedule_run_id": e.schedule_run_id,
+                **e.payload}
+        enqueue_deliveries(conn, e.type, data, event_id=event_id)
         ids.append(event_id)
     return ids
 

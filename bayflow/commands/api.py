@@ -21,11 +21,12 @@ def register(subparsers) -> None:
 
 
 def serve_api(s: Settings) -> None:
-    """Serve the API in this process until SIGINT/SIGTERM (uvicorn shuts down gracefully)."""
+    """Serve the API in this process until SIGINT/SIGTERM (uvicorn shuts down gracefully;
+    open event streams get a few seconds, then are closed)."""
     import uvicorn
 
     uvicorn.run("api.app:create_app", factory=True, host=s.bayflow_api_host, port=s.bayflow_api_port,
-                log_level="info", proxy_headers=False)
+                log_level="info", proxy_headers=False, timeout_graceful_shutdown=5)
 
 
 def run_api(args) -> int:

@@ -5,6 +5,7 @@ import json
 import psycopg
 
 from bayflow import signing
+from pipelines.events import Event, publish
 from pipelines.webhooks import enqueue_deliveries
 from tests.integrations.conftest import ADMIN, DISPATCHER, query, scalar, wait_until
 
@@ -100,3 +101,16 @@ def test_subscription_crud_is_for_admins_and_checks_event_types(shop_db, make_cl
         assert enqueue_deliveries(conn, "task.moved", {}, event_id=1) == 0  # inactive: nothing to send
     assert client.delete(f"/v1/webhooks/subscriptions/{subscription_id}", headers=auth(ADMIN)).status_code == 204
     assert client.get(f"/v1/webhooks/subscriptions/{subscription_id}", headers=auth(ADMIN)).status_code == 404
+
+
+def test_published_events_are_queued_for_their_subscribers(shop_db, make_client, auth):
+    client = make_client(shop_db)
+    subscribe(client, auth, "http://127.0.0.1:9/planned", ["work_order.planned"])
+    subscribe(client, auth, "http://127.0.0.1:9/all", ["*"])
+    with psycopg.connect(shop_db) as conn:  # the notify step's transaction
+        (event_id,) = publish(conn, [Event("task.moved", {"from": "10:00"}, task_id=None)])
+    rows = query(shop_db, "select s.url, d.event_id, d.payload from public.webhook_deliveries d"
+                          " join public.webhook_subscriptions s on s.id = d.subscription_id")
+    assert [(url, event) for url, event, _ in rows] == [("http://127.0.0.1:9/all", str(event_id))]
+    assert rows[0][2]["from"] == "10:00"
+    assert scalar(shop_db, "select count(*) from job_queue where actor = 'deliver_webhook'") == 1
