@@ -1,12 +1,14 @@
 """The CP-SAT model, in three parts: Variables, Constraints, Objective.
 
-One optional interval per (task, eligible technician) and per (task, eligible bay);
-exactly one of each is present. Technician and bay unavailability are fixed intervals
-in the same NoOverlap, so a task never spans a gap in availability.
+One optional interval per (task, eligible technician) and per (task, eligible bay pool,
+see `pools.py`); exactly one of each is present. Technician and bay unavailability are
+fixed intervals in the same NoOverlap (Cumulative for a pool of several bays), so a task
+never spans a gap in availability.
 """
 from ortools.sat.python import cp_model
 
 from scheduler.diagnose import candidate_bays, candidate_techs, release_time
+from scheduler.pools import BayPools
 from scheduler.problem import Assignment, Problem, Task, Window, complement
 
 
@@ -22,17 +24,19 @@ def start_windows(windows, release: int, duration: int, horizon: int) -> list[li
 
 class Variables:
     """With `soft_locks`, each locked field is kept only if its literal in `lock_kept` is true
-    (used to find which locks cannot all hold together)."""
+    (used to find which locks cannot all hold together); bays are then not pooled, since
+    a lock may be dropped. `on_bay` and `bay_intervals` are keyed by pool (`pools.key_of`)."""
 
     def __init__(self, model: cp_model.CpModel, problem: Problem, tasks: list[Task], soft_locks: bool = False):
         self.model, self.problem, self.tasks, self.soft_locks = model, problem, tasks, soft_locks
+        self.pools = BayPools(problem, pooled=not soft_locks)
         self.lock_kept: list[tuple[str, str, cp_model.IntVar]] = []  # (task, field, kept)
         self.start: dict[str, cp_model.IntVar] = {}
         self.end: dict[str, cp_model.IntVar] = {}
         self.on_tech: dict[str, dict[str, cp_model.IntVar]] = {}  # task -> tech -> presence
         self.on_bay: dict[str, dict[str, cp_model.IntVar]] = {}
         self.tech_intervals: dict[str, list] = {t.id: [] for t in problem.technicians}
-        self.bay_intervals: dict[str, list] = {b.id: [] for b in problem.bays}
+        self.bay_intervals: dict[str, list] = {key: [] for key in self.pools.members}
         for task in tasks:
             self._add_task(task)
 
@@ -43,7 +47,8 @@ class Variables:
         bays = p.eligible_bays(task) if self.soft_locks else candidate_bays(p, task)
         tech_starts = {t.id: start_windows(p.available(t), release, task.duration, p.horizon) for t in techs}
         tech_starts = {k: v for k, v in tech_starts.items() if v}
-        bay_starts = {b.id: start_windows(p.bay_open(b), release, task.duration, p.horizon) for b in bays}
+        bay_starts = {self.pools.key_of[b.id]: start_windows(p.bay_open(b), release, task.duration, p.horizon)
+                      for b in bays}
         bay_starts = {k: v for k, v in bay_starts.items() if v}
         if task.lock.start is not None and not self.soft_locks:
             domain = cp_model.Domain(task.lock.start, task.lock.start)
@@ -101,17 +106,20 @@ class Constraints:
                     m.add(v.start[task.id] >= v.end[pred])
         for tech in p.technicians:
             blocked = complement(p.available(tech), p.horizon) if tech.availability is not None else ()
-            self._no_overlap(v.tech_intervals[tech.id], blocked, f"off[{tech.id}]")
-        for bay in p.bays:
-            self._no_overlap(v.bay_intervals[bay.id], bay.downtime, f"down[{bay.id}]")
+            self._resource(v.tech_intervals[tech.id], blocked, f"off[{tech.id}]")
+        for key, bays in v.pools.members.items():
+            self._resource(v.bay_intervals[key], bays[0].downtime, f"down[{key}]", capacity=len(bays))
 
-    def _no_overlap(self, intervals, blocked: tuple[Window, ...], name: str) -> None:
+    def _resource(self, intervals, blocked: tuple[Window, ...], name: str, capacity: int = 1) -> None:
+        """At most `capacity` of `intervals` at once, none during `blocked`."""
         m = self.v.model
         if not intervals:
             return
         fixed = [m.new_fixed_size_interval_var(w.start, w.length, name) for w in blocked
                  if w.end > 0 and w.start < self.v.problem.horizon]
-        if len(intervals) + len(fixed) > 1:
+        if capacity > 1:
+            m.add_cumulative(intervals + fixed, [1] * len(intervals) + [capacity] * len(fixed), capacity)
+        elif len(intervals) + len(fixed) > 1:
             m.add_no_overlap(intervals + fixed)
 
 
@@ -188,5 +196,5 @@ def add_hint(v: Variables, objective: Objective, hint: dict[str, Assignment]) ->
         v.model.add_hint(v.end[task.id], a.end)
         for tech, present in v.on_tech[task.id].items():
             v.model.add_hint(present, tech == a.technician)
-        for bay, present in v.on_bay.get(task.id, {}).items():
-            v.model.add_hint(present, bay == a.bay)
+        for pool, present in v.on_bay.get(task.id, {}).items():
+            v.model.add_hint(present, pool == v.pools.key_of.get(a.bay))

@@ -15,13 +15,23 @@ from ortools.sat.python import cp_model
 from scheduler import objective
 from scheduler.diagnose import blocked_by, diagnose
 from scheduler.explain import Explainer
-from scheduler.greedy import greedy_schedule
+from scheduler.greedy import earliest_start_schedule, greedy_schedule
 from scheduler.leftshift import left_shift
 from scheduler.model import Constraints, Objective, Variables, add_hint
 from scheduler.problem import Assignment, Problem, hhmm
 from scheduler.result import Diagnosis, Result, ScheduledTask, Term
 from scheduler.scenario import to_dict
 
+# CP-SAT loads a complete hint as its first solution; this leaves it time to do so even
+# when building the model used up the time limit (loading 1,000 tasks takes ~0.5 s).
+MIN_SEARCH_S = 1.0
+# At most this share of the time limit goes to the earliest-start hint; past it, EDD is the hint.
+HINT_SHARE = 0.2
+# `_run` searches by default for PROBE_S, then goes on by default if the gap is at most
+# PROVABLE_GAP (benchmark shops after 1 s: 50 tasks 2-16%, 1,000 tasks 23%), else with LNS
+# only (200 tasks: 45-55%).
+PROBE_S = 1.0
+PROVABLE_GAP = 0.3
 STATUS = {cp_model.OPTIMAL: "optimal", cp_model.FEASIBLE: "feasible",
           cp_model.INFEASIBLE: "infeasible", cp_model.UNKNOWN: "timeout"}
 
@@ -39,12 +49,13 @@ class SolverParameters:
         return {"time_limit_s": self.time_limit_s, "num_workers": self.num_workers,
                 "random_seed": self.random_seed, "presolve": self.presolve}
 
-    def solver(self, time_limit_s: float | None = None) -> cp_model.CpSolver:
+    def solver(self, time_limit_s: float | None = None, lns_only: bool = False) -> cp_model.CpSolver:
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = self.time_limit_s if time_limit_s is None else time_limit_s
         solver.parameters.num_workers = self.num_workers
         solver.parameters.random_seed = self.random_seed
         solver.parameters.cp_model_presolve = self.presolve
+        solver.parameters.use_lns_only = lns_only
         return solver
 
 
@@ -106,69 +117,118 @@ def lock_conflicts(problem: Problem, diagnoses: list[Diagnosis], params: SolverP
     return out
 
 
-def _run(problem: Problem, diagnoses: list[Diagnosis], params: SolverParameters, started: float, retry=False):
-    """One CP-SAT solve; a retry gets what is left of the time limit (at least a second)."""
-    hint = baseline(problem, diagnoses)
+def hint_schedule(problem: Problem, diagnoses: list[Diagnosis], edd: dict[str, Assignment],
+                  deadline: float) -> dict[str, Assignment]:
+    """The better of the EDD baseline and the earliest-start schedule (if that one is done
+    by `deadline`): more tasks placed, then the lower objective."""
+    excluded = {d.task for d in diagnoses}
+    other = earliest_start_schedule(problem, [t for t in problem.tasks if t.id not in excluded], deadline)
+    if other is None:
+        return edd
+    return min((edd, other), key=lambda s: (-len(s), objective.total(objective.evaluate(problem, s))))
+
+
+@dataclass
+class _Search:
+    """What `_run` found: status, the solver holding the solution, the best proven bound."""
+    code: int
+    solver: cp_model.CpSolver
+    bound: float
+    v: Variables
+    edd: dict[str, Assignment]  # the baseline
+    hint: dict[str, Assignment]
+    first: _FirstSolution
+
+
+def _run(problem: Problem, diagnoses: list[Diagnosis], params: SolverParameters, started: float):
+    """One CP-SAT solve with what is left of the time limit, which counts from `started`
+    (diagnoses, greedy and model building included), but at least `MIN_SEARCH_S`."""
+    edd = baseline(problem, diagnoses)
+    hint = hint_schedule(problem, diagnoses, edd, started + HINT_SHARE * params.time_limit_s)
     model, v, goal = build(problem, diagnoses)
     add_hint(v, goal, hint)
-    left = max(1.0, params.time_limit_s - (time.perf_counter() - started)) if retry else None
-    solver, first = params.solver(left), _FirstSolution(started)
+    first = _FirstSolution(started)
+    left = max(MIN_SEARCH_S, params.time_limit_s - (time.perf_counter() - started))
+    solver = params.solver(min(left, PROBE_S) if left >= 2 * MIN_SEARCH_S else left)
     code = solver.solve(model, first)
     if code == cp_model.MODEL_INVALID:
         raise RuntimeError(f"CP-SAT rejected the model: {model.validate()}")
-    return code, solver, v, hint, first
+    left -= solver.wall_time
+    if code in (cp_model.FEASIBLE, cp_model.UNKNOWN) and left > 0:
+        lns_only = False
+        if code == cp_model.FEASIBLE:
+            # Default search (one worker on full search, one on LNS and heuristics) proves small
+            # shops optimal, but its bound barely moves on larger ones: there both workers on
+            # LNS improve the schedule far faster (200 tasks at 5 s: ~280k vs ~350k).
+            gap = (solver.objective_value - solver.best_objective_bound) / max(1.0, abs(solver.objective_value))
+            lns_only = gap > PROVABLE_GAP
+            model.clear_hints()
+            add_hint(v, goal, assignments(solver, v))
+        more = params.solver(left, lns_only=lns_only)
+        more_code = more.solve(model, first)
+        if more_code in (cp_model.OPTIMAL, cp_model.FEASIBLE) or code == cp_model.UNKNOWN:
+            bound = max(solver.best_objective_bound, more.best_objective_bound)  # LNS only proves none
+            return _Search(more_code, more, bound, v, edd, hint, first)
+    return _Search(code, solver, solver.best_objective_bound, v, edd, hint, first)
+
+
+def assignments(solver: cp_model.CpSolver, v: Variables) -> dict[str, Assignment]:
+    """The solution, with bay pool keys where a task went to a pool."""
+    placed = {}
+    for task in v.tasks:
+        tech = next(k for k, x in v.on_tech[task.id].items() if solver.boolean_value(x))
+        bay = next((k for k, x in v.on_bay.get(task.id, {}).items() if solver.boolean_value(x)), None)
+        start = solver.value(v.start[task.id])
+        placed[task.id] = Assignment(task.id, tech, bay, start, start + task.duration)
+    return placed
 
 
 def solve(problem: Problem, params: SolverParameters = SolverParameters()) -> Result:
     started = time.perf_counter()
     diagnoses = diagnose(problem)
-    code, solver, v, hint, first = _run(problem, diagnoses, params, started)
-    if code == cp_model.INFEASIBLE:
+    run = _run(problem, diagnoses, params, started)
+    if run.code == cp_model.INFEASIBLE:
         conflicts = lock_conflicts(problem, diagnoses, params)
         if conflicts:
             diagnoses = diagnoses + conflicts
             diagnoses += blocked_by(problem, {d.task for d in diagnoses})
-            code, solver, v, hint, first = _run(problem, diagnoses, params, started, retry=True)
-    if code in (cp_model.INFEASIBLE, cp_model.UNKNOWN) and len(hint) < len(v.tasks):
+            run = _run(problem, diagnoses, params, started)
+    if run.code in (cp_model.INFEASIBLE, cp_model.UNKNOWN) and len(run.hint) < len(run.v.tasks):
         # An overfull horizon: leave out what the greedy schedule could not place either
         # (the greedy schedule of the rest proves the rest feasible) rather than plan nothing.
         full = [Diagnosis(t.id, "no_room", "not scheduled: no room left for it in the planning horizon")
-                for t in v.tasks if t.id not in hint]
+                for t in run.v.tasks if t.id not in run.hint]
         diagnoses = diagnoses + full
         diagnoses += blocked_by(problem, {d.task for d in diagnoses})
-        code, solver, v, hint, first = _run(problem, diagnoses, params, started, retry=True)
+        run = _run(problem, diagnoses, params, started)
 
     placed: dict[str, Assignment] = {}
-    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        for task in v.tasks:
-            tech = next(k for k, x in v.on_tech[task.id].items() if solver.boolean_value(x))
-            bay = next((k for k, x in v.on_bay.get(task.id, {}).items() if solver.boolean_value(x)), None)
-            start = solver.value(v.start[task.id])
-            placed[task.id] = Assignment(task.id, tech, bay, start, start + task.duration)
-        placed = left_shift(problem, placed)
+    if run.code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        placed = left_shift(problem, run.v.pools.assign(assignments(run.solver, run.v)))
     else:
         why = ("the tasks left cannot all be scheduled together in the horizon (check shifts and the horizon length)"
-               if code == cp_model.INFEASIBLE else f"no schedule found within {params.time_limit_s:g} s")
-        diagnoses = diagnoses + [Diagnosis(t.id, STATUS[code], f"not scheduled: {why}") for t in v.tasks]
+               if run.code == cp_model.INFEASIBLE else f"no schedule found within {params.time_limit_s:g} s")
+        diagnoses = diagnoses + [Diagnosis(t.id, STATUS[run.code], f"not scheduled: {why}") for t in run.v.tasks]
 
     terms = objective.evaluate(problem, placed)
     lateness = objective.lateness(problem, placed)
     explainer = Explainer(problem, placed, lateness)
     items = [ScheduledTask(a.task, a.technician, a.bay, a.start, a.end, explainer.why(a.task))
              for a in sorted(placed.values(), key=lambda a: (a.start, a.task))]
-    greedy_ok = len(hint) == len(v.tasks) and all(
-        hint[p].end <= a.start for a in hint.values() for p in problem.task_by_id[a.task].predecessors if p in hint)
+    edd = run.edd
+    greedy_ok = len(edd) == len(run.v.tasks) and all(
+        edd[p].end <= a.start for a in edd.values() for p in problem.task_by_id[a.task].predecessors if p in edd)
     return Result(
-        status=STATUS[code],
+        status=STATUS[run.code],
         objective=objective.total(terms) if placed else None,
-        best_bound=float(solver.best_objective_bound) if placed else None,
+        best_bound=float(run.bound) if placed else None,
         terms=terms if placed else {k: Term(0, t.weight) for k, t in terms.items()},
         solve_seconds=time.perf_counter() - started,
-        first_solution_seconds=first.seconds,
+        first_solution_seconds=run.first.seconds,
         parameters=params.to_dict(),
         input_hash=input_hash(problem),
         items=items,
         diagnoses=diagnoses,
         lateness=lateness,
-        baseline_objective=objective.total(objective.evaluate(problem, hint)) if greedy_ok else None,
+        baseline_objective=objective.total(objective.evaluate(problem, edd)) if greedy_ok else None,
     )

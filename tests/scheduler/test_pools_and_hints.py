@@ -1,0 +1,82 @@
+"""Bay pools (interchangeable bays as one cumulative) and the constructive hints."""
+import time
+from collections import Counter
+
+import pytest
+
+from scheduler import SolverParameters, solve
+from scheduler.diagnose import diagnose
+from scheduler.generate import generate
+from scheduler.greedy import earliest_start_schedule, greedy_schedule
+from scheduler.objective import evaluate, total
+from scheduler.pools import BayPools
+from scheduler.scenario import from_dict
+from scheduler.solver import hint_schedule
+from tests.scheduler.schedule_checker import violations
+
+
+def lifts_shop(tasks, bays, technicians, **extra) -> dict:
+    return {
+        "horizon": {"start": "2026-11-30T08:00:00Z", "length_minutes": 120},
+        "technicians": technicians,
+        "bays": bays,
+        "work_orders": [{"id": "wo1", "due_at": 120, "priority": 1}],
+        "tasks": tasks,
+        **extra,
+    }
+
+
+def lift(i, **fields):
+    return {"id": f"l{i}", "name": f"Lift {i}", "type": "lift", **fields}
+
+
+def test_only_unnamed_bays_with_the_same_type_and_downtime_share_a_pool():
+    down = [{"start": 30, "end": 60}]
+    scenario = lifts_shop(
+        tasks=[{"id": "a", "name": "A", "work_order": "wo1", "duration_minutes": 30, "bay_type": "lift",
+                "lock": {"bay": "l2"}},
+               {"id": "b", "name": "B", "work_order": "wo1", "duration_minutes": 30, "bay_type": "lift"}],
+        bays=[lift(1), lift(2), lift(3), lift(4), lift(5, downtime=down), lift(6, downtime=down),
+              {"id": "w1", "name": "Wash 1", "type": "wash"}],
+        technicians=[{"id": "ana", "name": "Ana", "skills": []}],
+        previous_schedule=[{"task": "b", "technician": "ana", "bay": "l3", "start": 0}])
+    pools = BayPools(from_dict(scenario))
+    groups = sorted(tuple(b.id for b in bays) for bays in pools.members.values())
+    # l2 is locked and l3 was in the previous schedule: choosing them is not interchangeable.
+    assert groups == [("l1", "l4"), ("l2",), ("l3",), ("l5", "l6"), ("w1",)]
+    assert pools.key_of["l4"] == "l1" and pools.key_of["l3"] == "l3"
+
+
+def test_a_full_pool_spreads_its_tasks_over_every_bay_without_overlap():
+    """Six one-hour lift jobs, three identical lifts, three technicians, two hours: the pool is full all day."""
+    scenario = lifts_shop(
+        tasks=[{"id": f"t{i}", "name": f"Job {i}", "work_order": "wo1", "duration_minutes": 60, "bay_type": "lift"}
+               for i in range(6)],
+        bays=[lift(1), lift(2), lift(3)],
+        technicians=[{"id": t, "name": t.title(), "skills": []} for t in ("ana", "ben", "cy")])
+    problem = from_dict(scenario)
+    result = solve(problem, SolverParameters(time_limit_s=2.0))
+    placed = {i.task: i for i in result.items}
+    assert result.status == "optimal" and len(placed) == 6
+    assert violations(problem, placed, set(result.unscheduled)) == []
+    assert Counter(i.bay for i in placed.values()) == {"l1": 2, "l2": 2, "l3": 2}
+
+
+@pytest.mark.parametrize("tasks,techs,bays,seed", [(40, 5, 4, 1), (120, 10, 7, 2), (200, 12, 8, 2)])
+def test_the_hint_keeps_every_hard_constraint_and_never_loses_to_edd(tasks, techs, bays, seed):
+    problem = generate(tasks, techs, bays, seed)
+    diagnoses = diagnose(problem)
+    left_out = {d.task for d in diagnoses}
+    todo = [t for t in problem.tasks if t.id not in left_out]
+    edd, early = greedy_schedule(problem, todo), earliest_start_schedule(problem, todo)
+    assert set(early) == set(edd)
+    assert violations(problem, early, left_out) == []
+    hint = hint_schedule(problem, diagnoses, edd, deadline=time.perf_counter() + 60)
+    assert total(evaluate(problem, hint)) == min(total(evaluate(problem, s)) for s in (edd, early))
+    if tasks == 200:  # the benchmark shop, where EDD starves the work orders due late
+        assert total(evaluate(problem, early)) < 0.7 * total(evaluate(problem, edd))
+
+
+def test_the_earliest_start_hint_gives_up_at_its_deadline():
+    problem = generate(40, 5, 4, 1)
+    assert earliest_start_schedule(problem, problem.tasks, deadline=time.perf_counter() - 1) is None
