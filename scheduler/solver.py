@@ -203,8 +203,14 @@ def solve(problem: Problem, params: SolverParameters = SolverParameters()) -> Re
         run = _run(problem, diagnoses, params, started)
 
     placed: dict[str, Assignment] = {}
+    status, parameters = STATUS[run.code], params.to_dict()
     if run.code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         placed = left_shift(problem, run.v.pools.assign(assignments(run.solver, run.v)))
+    elif run.code == cp_model.UNKNOWN and len(run.hint) == len(run.v.tasks):
+        # CP-SAT found nothing in time (a very large shop): publish the hint, a greedy schedule
+        # that meets every hard constraint, rather than nothing.
+        placed = left_shift(problem, run.hint)
+        status, parameters = "feasible", {**parameters, "source": "greedy"}
     else:
         why = ("the tasks left cannot all be scheduled together in the horizon (check shifts and the horizon length)"
                if run.code == cp_model.INFEASIBLE else f"no schedule found within {params.time_limit_s:g} s")
@@ -219,13 +225,13 @@ def solve(problem: Problem, params: SolverParameters = SolverParameters()) -> Re
     greedy_ok = len(edd) == len(run.v.tasks) and all(
         edd[p].end <= a.start for a in edd.values() for p in problem.task_by_id[a.task].predecessors if p in edd)
     return Result(
-        status=STATUS[run.code],
+        status=status,
         objective=objective.total(terms) if placed else None,
         best_bound=float(run.bound) if placed else None,
         terms=terms if placed else {k: Term(0, t.weight) for k, t in terms.items()},
         solve_seconds=time.perf_counter() - started,
         first_solution_seconds=run.first.seconds,
-        parameters=params.to_dict(),
+        parameters=parameters,
         input_hash=input_hash(problem),
         items=items,
         diagnoses=diagnoses,

@@ -248,3 +248,14 @@ def test_an_overfull_horizon_schedules_what_fits_and_reports_the_rest():
     late = set(result.unscheduled)
     assert len(late) == 2 and "after" in late
     assert any("no room left for it in the planning horizon" in r[0] for r in result.unscheduled.values())
+
+
+def test_a_shop_too_large_to_search_in_time_still_gets_the_greedy_schedule(monkeypatch):
+    from scheduler import solver as solver_module
+
+    monkeypatch.setattr(solver_module, "MIN_SEARCH_S", 0.0)  # let the tiny limit below stand
+    problem = generate(200, 8, 5, seed=3)
+    result = solve(problem, SolverParameters(time_limit_s=0.001))
+    assert result.status == "feasible" and result.parameters["source"] == "greedy"
+    assert result.items and violations(problem, placed_of(result), set(result.unscheduled)) == []
+    assert all(i.why for i in result.items)
