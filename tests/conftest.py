@@ -1,8 +1,11 @@
-"""Shared fixtures: a real Postgres (TEST_DATABASE_URL, else the embedded one), migrated once.
+"""Shared fixtures: a real Postgres (TEST_DATABASE_URL, else the embedded one), migrated once;
+a fake Supabase project serving its JWKS over HTTP; environment changes settings() sees.
 
 `migrated_template` holds the migrated schema; `new_database()` clones it in about a
 tenth of a second, so a test that needs a clean shop gets its own database.
+Helpers (no fixtures) are in `tests/support/`.
 """
+import functools
 import os
 import uuid
 from pathlib import Path
@@ -13,6 +16,8 @@ import pytest
 from bayflow import embedded
 from bayflow.database import plain_url, with_database
 from bayflow.migrate import migrate
+from tests.support.environment import forget_settings, set_environment
+from tests.support.supabase import serve_supabase_auth
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,3 +74,23 @@ def new_database(pg_admin_url, migrated_template):
 def db_url(new_database) -> str:
     """A clean migrated database for one test."""
     return new_database()
+
+
+@pytest.fixture
+def env(monkeypatch):
+    """`env(unset=(), **values)` sets environment variables (names upper-cased) for this test; settings() reads them."""
+    yield functools.partial(set_environment, monkeypatch)
+    forget_settings()
+
+
+@pytest.fixture(scope="session")
+def supabase_auth():
+    """A FakeSupabaseAuth with its JWKS at `<url>/auth/v1/.well-known/jwks.json` on 127.0.0.1 (real HTTP)."""
+    with serve_supabase_auth() as auth:
+        yield auth
+
+
+@pytest.fixture
+def as_user(supabase_auth):
+    """`as_user(profile_id, **headers)` -> headers with a valid ES256 bearer token for that user."""
+    return supabase_auth.headers

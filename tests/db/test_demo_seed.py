@@ -1,8 +1,6 @@
 """The demo shop: loads in one transaction, twice without duplicates, times in the shop's timezone."""
 import json
-import os
 import subprocess
-import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -10,6 +8,8 @@ import psycopg
 import pytest
 
 from bayflow.seed import DEMO_SHOP, SeedError, load_demo_shop, load_seed
+from tests.support.environment import child_environment
+from tests.support.processes import BAYFLOW
 
 SKILLS = {"general", "brakes", "engine", "electrical", "diagnostics", "hvac", "transmission", "suspension", "tires",
           "hydraulics"}
@@ -161,8 +161,8 @@ def test_database_error_midway_writes_nothing(conn, tmp_path):
 
 
 def test_cli_seeds_and_reports_a_bad_file(db_url, tmp_path):
-    env = {**os.environ, "DATABASE_URL": db_url}
-    bayflow = [str(Path(sys.executable).with_name("bayflow")), "db", "seed"]
+    env = child_environment(database_url=db_url)
+    bayflow = [BAYFLOW, "db", "seed"]
     done = subprocess.run(bayflow, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "25 public.work_orders" in done.stdout

@@ -17,8 +17,9 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.support.servers import LocalServer, QuietHandler
 
 PURPOSE_BY_TOOL = {"record_enrichment": "enrich", "record_task_plan": "plan_tasks"}
 _ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error", 429: "rate_limit_error",
@@ -50,7 +51,7 @@ class FakeLLMServer:
         self.requests: list[RecordedRequest] = []
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             protocol_version = "HTTP/1.1"
             disable_nagle_algorithm = True  # headers and body go out in two writes
 
@@ -68,26 +69,19 @@ class FakeLLMServer:
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (timeout); nothing to answer
 
-            def log_message(self, *args) -> None:
-                pass
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._server = LocalServer(Handler)
 
     # -- lifecycle -------------------------------------------------------------------
     def __enter__(self) -> "FakeLLMServer":
-        self._thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
         self._stopping.set()
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        self._server.close()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        return self._server.url
 
     @property
     def anthropic_base_url(self) -> str:

@@ -1,23 +1,18 @@
 """`bayflow llm eval` as a user runs it: a separate process, configured by environment."""
 import json
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from bayflow.cli import main
-from bayflow.config import settings
-
-ROOT = Path(__file__).resolve().parents[2]
-LLM_ENV = ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "ANTHROPIC_BASE_URL", "OPENAI_BASE_URL")
+from bayflow.paths import ROOT
+from tests.support.environment import LLM_PROVIDER_ENV, child_environment
+from tests.support.processes import BAYFLOW
 
 
 def run(*args, **env):
-    clean = {k: v for k, v in os.environ.items() if k.upper() not in LLM_ENV}
-    return subprocess.run([str(Path(sys.executable).parent / "bayflow"), "llm", "eval", *args], cwd=ROOT,
-                          env={**clean, **env}, capture_output=True, text=True, timeout=120)
+    return subprocess.run([BAYFLOW, "llm", "eval", *args], cwd=ROOT, env=child_environment(**env),
+                          capture_output=True, text=True, timeout=120)
 
 
 def test_eval_without_keys_evaluates_the_canned_job_planner():
@@ -46,13 +41,10 @@ def test_eval_against_providers_reports_rates_tokens_cost_and_latency(llm_server
 
 
 @pytest.fixture
-def cli(monkeypatch):
+def cli(env):
     """`bayflow` in this process, with the LLM environment cleared."""
-    for name in LLM_ENV:
-        monkeypatch.delenv(name, raising=False)
-    settings.cache_clear()
-    yield main
-    settings.cache_clear()
+    env(unset=LLM_PROVIDER_ENV)
+    return main
 
 
 def test_eval_names_a_bad_golden_directory(cli, tmp_path, capsys):

@@ -2,13 +2,13 @@
 refusals, provider errors, SDK retries and the per-record deadline."""
 import dataclasses
 import json
-import socket
 import time
 
 import pytest
 
 from gateway import WorkOrder, plan_tasks
 from gateway.prompts import load_prompt
+from tests.support.processes import free_port
 
 ORDER = WorkOrder("2016 Honda Civic, grinding when braking. Customer Maria Lopez.", id="0b7c", customer_name="Maria Lopez")
 GOOD = {"tasks": [
@@ -132,9 +132,7 @@ def test_client_errors_are_not_retried_and_fall_back(llm_server, config, shop):
 
 
 def test_unreachable_anthropic_falls_back(llm_server, config, shop):
-    with socket.socket() as s:  # a port nothing listens on
-        s.bind(("127.0.0.1", 0))
-        dead = f"http://127.0.0.1:{s.getsockname()[1]}"
+    dead = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     config = dataclasses.replace(config, anthropic_base_url=dead, max_retries=0)
     llm_server.script({"plan_tasks": {"openai": [{"content": GOOD}]}})
     outcome = plan_tasks(ORDER, None, shop, config)

@@ -6,7 +6,9 @@ import io
 import psycopg
 
 from pipelines.imports import run_import
-from tests.integrations.conftest import ADMIN, DISPATCHER, TECH_A, query, scalar, work_orders_csv
+from tests.integrations.conftest import work_orders_csv
+from tests.support.people import ADMIN, DISPATCHER, TECH_A
+from tests.support.sql import query, scalar
 
 ROWS = [
     {"external_id": "E-1", "description": "Brakes grind,\n\"loud\"", "priority": "5", "due_at": "2026-12-01T10:00:00+00:00",
@@ -26,9 +28,9 @@ def upload(client, headers, content: bytes, **params):
                        headers={**headers, "Content-Type": "text/csv"})
 
 
-def test_upload_is_stored_and_enqueued_then_reported(shop_db, make_client, auth):
+def test_upload_is_stored_and_enqueued_then_reported(shop_db, make_client, as_user):
     client = make_client(shop_db)
-    response = upload(client, auth(DISPATCHER), work_orders_csv(ROWS + [{"external_id": "E-3", "description": "x",
+    response = upload(client, as_user(DISPATCHER), work_orders_csv(ROWS + [{"external_id": "E-3", "description": "x",
                                                                          "priority": "0"}]), mode="good_rows")
     assert response.status_code == 202, response.text
     body = response.json()
@@ -36,9 +38,9 @@ def test_upload_is_stored_and_enqueued_then_reported(shop_db, make_client, auth)
     assert (body["status"], body["rows"]) == ("queued", 4)
     assert scalar(shop_db, "select count(*) from public.job_queue where actor = 'run_import'") == 1
 
-    assert client.get(f"/v1/imports/{body['id']}", headers=auth(DISPATCHER)).json()["status"] == "queued"
+    assert client.get(f"/v1/imports/{body['id']}", headers=as_user(DISPATCHER)).json()["status"] == "queued"
     run_import(body["id"])  # what the worker does
-    status = client.get(f"/v1/imports/{body['id']}", headers=auth(DISPATCHER)).json()
+    status = client.get(f"/v1/imports/{body['id']}", headers=as_user(DISPATCHER)).json()
     assert status["status"] == "done"
     assert status["work_orders"] == {"total": 3, "written": 2, "created": 2, "updated": 0, "unchanged": 0, "failed": 0}
     assert status["rows"] == {"total": 4, "invalid": 1}
@@ -46,49 +48,49 @@ def test_upload_is_stored_and_enqueued_then_reported(shop_db, make_client, auth)
     assert query(shop_db, "select created_by from public.work_orders where external_id = 'E-2'") == [(DISPATCHER,)]
 
 
-def test_multipart_upload(shop_db, make_client, auth):
+def test_multipart_upload(shop_db, make_client, as_user):
     client = make_client(shop_db)
-    response = client.post("/v1/imports", headers=auth(ADMIN),
+    response = client.post("/v1/imports", headers=as_user(ADMIN),
                            files={"file": ("fleet.csv", work_orders_csv(ROWS), "text/csv")})
     assert response.status_code == 202, response.text
     assert query(shop_db, "select filename, mode from public.imports") == [("fleet.csv", "all_or_nothing")]
 
 
-def test_limits_and_unreadable_files_are_refused_at_once(shop_db, make_client, auth):
+def test_limits_and_unreadable_files_are_refused_at_once(shop_db, make_client, as_user):
     client = make_client(shop_db, bayflow_import_max_bytes=2000)
-    too_big = upload(client, auth(ADMIN), b"external_id,description\n" + b"A,x\n" * 600)
+    too_big = upload(client, as_user(ADMIN), b"external_id,description\n" + b"A,x\n" * 600)
     assert too_big.status_code == 413
     assert too_big.headers["content-type"] == "application/problem+json"
     assert "limit is 2000" in too_big.json()["detail"]
 
-    latin1 = upload(client, auth(ADMIN), "external_id,description\nA,Bremsenprüfung\n".encode("latin-1"))
+    latin1 = upload(client, as_user(ADMIN), "external_id,description\nA,Bremsenprüfung\n".encode("latin-1"))
     assert latin1.status_code == 422
     assert latin1.json()["errors"][0]["field"] == "file" and "not UTF-8" in latin1.json()["detail"]
 
-    no_key = upload(client, auth(ADMIN), b"description\nx\n")
+    no_key = upload(client, as_user(ADMIN), b"description\nx\n")
     assert no_key.status_code == 422 and "external_id" in no_key.json()["detail"]
 
-    unknown_mode = upload(client, auth(ADMIN), work_orders_csv(ROWS), mode="some_rows")
+    unknown_mode = upload(client, as_user(ADMIN), work_orders_csv(ROWS), mode="some_rows")
     assert unknown_mode.status_code == 422 and unknown_mode.json()["errors"][0]["field"] == "mode"
 
-    json_body = client.post("/v1/imports", json={"rows": []}, headers=auth(ADMIN))
+    json_body = client.post("/v1/imports", json={"rows": []}, headers=as_user(ADMIN))
     assert json_body.status_code == 415
     assert scalar(shop_db, "select count(*) from public.imports") == 0
 
 
-def test_row_limit_is_413(shop_db, make_client, auth, env):
+def test_row_limit_is_413(shop_db, make_client, as_user, env):
     env(bayflow_import_max_rows=5)
     client = make_client(shop_db)
-    response = upload(client, auth(ADMIN), b"external_id,description\n" + b"".join(b"%d,x\n" % i for i in range(6)))
+    response = upload(client, as_user(ADMIN), b"external_id,description\n" + b"".join(b"%d,x\n" % i for i in range(6)))
     assert response.status_code == 413
     assert "more than 5 rows" in response.json()["detail"]
 
 
-def test_technicians_may_not_import_or_export(shop_db, make_client, auth):
+def test_technicians_may_not_import_or_export(shop_db, make_client, as_user):
     client = make_client(shop_db)
-    assert upload(client, auth(TECH_A), work_orders_csv(ROWS)).status_code == 403
-    assert client.get("/v1/exports/work-orders.csv", headers=auth(TECH_A)).status_code == 403
-    assert client.get("/v1/imports/00000000-0000-4000-8000-000000000000", headers=auth(ADMIN)).status_code == 404
+    assert upload(client, as_user(TECH_A), work_orders_csv(ROWS)).status_code == 403
+    assert client.get("/v1/exports/work-orders.csv", headers=as_user(TECH_A)).status_code == 403
+    assert client.get("/v1/imports/00000000-0000-4000-8000-000000000000", headers=as_user(ADMIN)).status_code == 404
 
 
 def _export(client, headers, **params) -> bytes:
@@ -98,22 +100,22 @@ def _export(client, headers, **params) -> bytes:
     return response.content
 
 
-def test_export_reimports_cleanly_into_the_same_and_a_new_shop(shop_db, new_database, make_client, auth):
+def test_export_reimports_cleanly_into_the_same_and_a_new_shop(shop_db, new_database, make_client, as_user):
     client = make_client(shop_db)
-    run_import(upload(client, auth(ADMIN), work_orders_csv(ROWS)).json()["id"])
+    run_import(upload(client, as_user(ADMIN), work_orders_csv(ROWS)).json()["id"])
     # a work order made in bayflow (no external id) exports keyed by its id
     with psycopg.connect(shop_db) as conn:
         conn.execute("insert into public.work_orders (description, priority) values ('Walk-in: check lights', 2)")
-    exported = _export(client, auth(DISPATCHER))
+    exported = _export(client, as_user(DISPATCHER))
     rows = list(csv.DictReader(io.StringIO(exported.decode())))
     assert len(rows) == 4  # one per task, one for each work order without tasks
     assert rows[0]["description"] == "Brakes grind,\n\"loud\""
     assert rows[1]["task_depends_on"] == "Inspect" and rows[1]["task_needs_parts"] == "true"
 
-    again = upload(client, auth(ADMIN), exported)
+    again = upload(client, as_user(ADMIN), exported)
     assert again.status_code == 202 and again.json()["unknown_columns"] == []
     run_import(again.json()["id"])
-    status = client.get(f"/v1/imports/{again.json()['id']}", headers=auth(ADMIN)).json()
+    status = client.get(f"/v1/imports/{again.json()['id']}", headers=as_user(ADMIN)).json()
     assert (status["status"], status["error_count"], status["warnings"]) == ("done", 0, [])
     assert status["work_orders"]["unchanged"] == 3 and status["work_orders"]["created"] == 0
     assert scalar(shop_db, "select count(*) from public.work_orders") == 3
@@ -123,25 +125,25 @@ def test_export_reimports_cleanly_into_the_same_and_a_new_shop(shop_db, new_data
         conn.execute("insert into auth.users (id) values (%s)", (ADMIN,))
         conn.execute("insert into public.profiles (id, role, display_name) values (%s, 'admin', 'A')", (ADMIN,))
     other_client = make_client(other)
-    imported = upload(other_client, auth(ADMIN), exported).json()["id"]
+    imported = upload(other_client, as_user(ADMIN), exported).json()["id"]
     run_import(imported, url=other)
-    assert _export(other_client, auth(ADMIN)) == exported  # the same work orders, tasks, ids and dependencies
+    assert _export(other_client, as_user(ADMIN)) == exported  # the same work orders, tasks, ids and dependencies
 
 
-def test_export_filters_like_the_list_endpoint(shop_db, make_client, auth):
+def test_export_filters_like_the_list_endpoint(shop_db, make_client, as_user):
     client = make_client(shop_db)
-    run_import(upload(client, auth(ADMIN), work_orders_csv(ROWS)).json()["id"])
+    run_import(upload(client, as_user(ADMIN), work_orders_csv(ROWS)).json()["id"])
     with psycopg.connect(shop_db) as conn:
         conn.execute("update public.work_orders set status = 'planned' where external_id = 'E-2'")
-    planned = list(csv.DictReader(io.StringIO(_export(client, auth(ADMIN), status="planned").decode())))
+    planned = list(csv.DictReader(io.StringIO(_export(client, as_user(ADMIN), status="planned").decode())))
     assert [r["external_id"] for r in planned] == ["E-2"]
-    due = list(csv.DictReader(io.StringIO(_export(client, auth(ADMIN), due_from="2026-12-01T00:00:00Z").decode())))
+    due = list(csv.DictReader(io.StringIO(_export(client, as_user(ADMIN), due_from="2026-12-01T00:00:00Z").decode())))
     assert {r["external_id"] for r in due} == {"E-1"}
 
 
-def test_schedule_export_lists_planned_tasks_in_the_window(shop_db, make_client, auth):
+def test_schedule_export_lists_planned_tasks_in_the_window(shop_db, make_client, as_user):
     client = make_client(shop_db)
-    run_import(upload(client, auth(ADMIN), work_orders_csv(ROWS)).json()["id"])
+    run_import(upload(client, as_user(ADMIN), work_orders_csv(ROWS)).json()["id"])
     with psycopg.connect(shop_db) as conn:
         conn.execute("""update public.tasks set planned_start = '2026-12-01 09:00Z', planned_end = '2026-12-01 09:30Z',
                           assigned_technician_id = (select id from public.technicians where name = 'Ben')
@@ -149,10 +151,10 @@ def test_schedule_export_lists_planned_tasks_in_the_window(shop_db, make_client,
         conn.execute("""update public.tasks set planned_start = '2026-12-03 09:00Z', planned_end = '2026-12-03 10:30Z'
                         where name = 'Replace rotors'""")
     response = client.get("/v1/exports/schedule.csv", params={"from": "2026-12-01T00:00:00Z", "to": "2026-12-02T00:00:00Z"},
-                          headers=auth(DISPATCHER))
+                          headers=as_user(DISPATCHER))
     assert response.status_code == 200
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert [(r["task_name"], r["technician"], r["external_id"]) for r in rows] == [("Inspect", "Ben", "E-1")]
     bad = client.get("/v1/exports/schedule.csv", params={"from": "2026-12-02T00:00:00Z", "to": "2026-12-01T00:00:00Z"},
-                     headers=auth(DISPATCHER))
+                     headers=as_user(DISPATCHER))
     assert bad.status_code == 422

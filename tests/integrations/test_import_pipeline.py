@@ -5,7 +5,9 @@ import pytest
 
 from pipelines.csv_rows import inspect_csv
 from pipelines.imports import run_import, store_import
-from tests.integrations.conftest import ADMIN, query, scalar, work_orders_csv
+from tests.integrations.conftest import work_orders_csv
+from tests.support.people import ADMIN
+from tests.support.sql import query, scalar
 
 ROWS = [
     {"external_id": "DMS-1", "description": "Brake job", "priority": "4", "due_at": "2026-12-01 17:00",

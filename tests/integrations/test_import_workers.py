@@ -1,13 +1,14 @@
 """Seed acceptance: `bayflow import` of 100 work orders, run by real workers through enrich -> plan ->
 schedule -> notify, ending in a schedule run that places their tasks; and a file with bad rows."""
-import os
 import subprocess
-import sys
 from pathlib import Path
 
-from tests.integrations.conftest import query, scalar, wait_until, work_orders_csv
+from tests.integrations.conftest import work_orders_csv
+from tests.support.environment import child_environment
+from tests.support.polling import wait_until
+from tests.support.processes import BAYFLOW
+from tests.support.sql import query, scalar
 
-BIN = Path(sys.executable).parent
 JOBS = [("Brake inspection", "brakes", 30), ("Oil and filter", "general", 45), ("Tire rotation", "tires", 40),
         ("Battery test", "electrical", 20), ("Coolant flush", "engine", 60)]
 
@@ -26,13 +27,12 @@ def hundred_work_orders() -> list[dict]:
 
 
 def bayflow_import(db_url: str, path: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": db_url}
-    return subprocess.run([str(BIN / "bayflow"), "import", str(path), *args], env=env, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run([BAYFLOW, "import", str(path), *args], env=child_environment(database_url=db_url),
+                          capture_output=True, text=True, timeout=120)
 
 
 def test_import_100_work_orders_and_schedule_them_with_real_workers(demo_shop_db, workers, tmp_path):
-    workers.start(demo_shop_db, processes=1, threads=4, bayflow_solver_time_limit_s=5)
+    workers.start(database_url=demo_shop_db, processes=1, threads=4, bayflow_solver_time_limit_s=5)
     path = tmp_path / "fleet.csv"
     path.write_bytes(b"\xef\xbb\xbf" + work_orders_csv(hundred_work_orders(), delimiter=";"))
 

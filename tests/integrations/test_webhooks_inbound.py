@@ -8,15 +8,16 @@ import psycopg
 import pytest
 
 from bayflow import signing
-from tests.integrations.conftest import ADMIN, DISPATCHER, query, scalar
+from tests.support.people import ADMIN, DISPATCHER
+from tests.support.sql import query, scalar
 
 SECRET = "dms-shared-secret-0123456789"
 
 
 @pytest.fixture
-def client(shop_db, make_client, auth):
+def client(shop_db, make_client, as_user):
     client = make_client(shop_db, bayflow_webhook_max_body_bytes=4096)
-    created = client.post("/v1/webhooks/sources", headers=auth(ADMIN),
+    created = client.post("/v1/webhooks/sources", headers=as_user(ADMIN),
                           json={"name": "dms", "secret": SECRET, "description": "dealer management system"})
     assert created.status_code == 201, created.text
     return client
@@ -97,11 +98,11 @@ def test_bad_signature_stale_timestamp_and_replay_are_refused(shop_db, client):
     assert scalar(shop_db, "select count(*) from public.inbound_events") == 1
 
 
-def test_unknown_or_inactive_source_and_oversized_body(shop_db, client, auth):
+def test_unknown_or_inactive_source_and_oversized_body(shop_db, client, as_user):
     assert send(client, work_order_event(), source="crm").status_code == 404
     big = send(client, {}, body=b'{"id": "x", "type": "parts.arrived", "data": {"pad": "' + b"x" * 5000 + b'"}}')
     assert big.status_code == 413
-    client.patch("/v1/webhooks/sources/dms", headers=auth(ADMIN), json={"active": False})
+    client.patch("/v1/webhooks/sources/dms", headers=as_user(ADMIN), json={"active": False})
     assert send(client, work_order_event()).status_code == 404
 
 
@@ -118,7 +119,7 @@ def test_invalid_events_name_the_field_and_write_nothing(shop_db, client):
     assert scalar(shop_db, "select count(*) from public.work_orders") == 0
 
 
-def test_a_source_cannot_touch_another_sources_work_orders(shop_db, client, auth):
+def test_a_source_cannot_touch_another_sources_work_orders(shop_db, client, as_user):
     with psycopg.connect(shop_db) as conn:
         work_order = conn.execute("insert into public.work_orders (source, external_id, description)"
                                   " values ('crm', 'RO-77', 'other system') returning id").fetchone()[0]
@@ -136,15 +137,16 @@ def test_a_source_cannot_touch_another_sources_work_orders(shop_db, client, auth
     assert scalar(shop_db, "select count(*) from public.work_orders where external_id = 'RO-77'") == 2
 
 
-def test_secrets_are_write_only(shop_db, client, auth):
-    listed = client.get("/v1/webhooks/sources", headers=auth(ADMIN))
+def test_secrets_are_write_only(shop_db, client, as_user):
+    listed = client.get("/v1/webhooks/sources", headers=as_user(ADMIN))
     assert listed.status_code == 200 and SECRET not in listed.text and "secret" not in listed.json()[0]
-    rotated = client.patch("/v1/webhooks/sources/dms", headers=auth(ADMIN), json={"secret": "a-brand-new-secret-value"})
+    rotated = client.patch("/v1/webhooks/sources/dms", headers=as_user(ADMIN),
+                           json={"secret": "a-brand-new-secret-value"})
     assert rotated.status_code == 200 and "a-brand-new-secret-value" not in rotated.text
     assert send(client, work_order_event()).status_code == 401
     assert send(client, work_order_event(), secret="a-brand-new-secret-value").status_code == 200
-    short = client.post("/v1/webhooks/sources", headers=auth(ADMIN), json={"name": "x", "secret": "short"})
+    short = client.post("/v1/webhooks/sources", headers=as_user(ADMIN), json={"name": "x", "secret": "short"})
     assert short.status_code == 422 and "short" not in short.text
-    assert client.get("/v1/webhooks/sources", headers=auth(DISPATCHER)).status_code == 403
+    assert client.get("/v1/webhooks/sources", headers=as_user(DISPATCHER)).status_code == 403
     audit = query(shop_db, "select coalesce(new_row::text, '') from public.audit_log where table_name = 'inbound_sources'")
     assert audit and all(SECRET not in row and "a-brand-new" not in row for (row,) in audit)

@@ -7,15 +7,17 @@ import psycopg
 from bayflow import signing
 from pipelines.events import Event, publish
 from pipelines.webhooks import enqueue_deliveries
-from tests.integrations.conftest import ADMIN, DISPATCHER, query, scalar, wait_until
+from tests.support.people import ADMIN, DISPATCHER
+from tests.support.polling import wait_until
+from tests.support.sql import query, scalar
 
 SECRET = "outbound-secret-0123456789"
 FAST = {"bayflow_webhook_max_attempts": 3, "bayflow_webhook_min_backoff_ms": 100,
         "bayflow_webhook_max_backoff_ms": 300, "bayflow_webhook_timeout_s": 1}
 
 
-def subscribe(client, auth, url: str, event_types: list[str]) -> str:
-    response = client.post("/v1/webhooks/subscriptions", headers=auth(ADMIN),
+def subscribe(client, as_user, url: str, event_types: list[str]) -> str:
+    response = client.post("/v1/webhooks/subscriptions", headers=as_user(ADMIN),
                            json={"url": url, "secret": SECRET, "event_types": event_types})
     assert response.status_code == 201, response.text
     assert SECRET not in response.text
@@ -28,13 +30,13 @@ def deliveries(db_url: str) -> dict[str, tuple]:
     return {url: (status, attempts) for url, status, attempts in rows}
 
 
-def test_deliveries_are_signed_retried_dead_lettered_and_resent(shop_db, make_client, auth, receiver, workers, env):
+def test_deliveries_are_signed_retried_dead_lettered_and_resent(shop_db, make_client, as_user, receiver, workers, env):
     env(**FAST)
     client = make_client(shop_db)
     ok, flaky, hanging, other = receiver(), receiver([500, 503]), receiver(default="hang"), receiver()
     for r in (ok, flaky, hanging):
-        subscribe(client, auth, r.url, ["schedule.published"])
-    subscribe(client, auth, other.url, ["work_order.needs_review"])
+        subscribe(client, as_user, r.url, ["schedule.published"])
+    subscribe(client, as_user, other.url, ["work_order.needs_review"])
 
     payload = {"schedule_run_id": "4f1c0e8a-0000-4000-8000-000000000001", "tasks_placed": 12}
     with psycopg.connect(shop_db) as conn:  # the notify step's transaction
@@ -43,7 +45,7 @@ def test_deliveries_are_signed_retried_dead_lettered_and_resent(shop_db, make_cl
         assert enqueue_deliveries(conn, "schedule.published", payload, event_id=42) == 3
     assert scalar(shop_db, "select count(*) from public.webhook_deliveries") == 3
 
-    workers.start(shop_db, **FAST)
+    workers.start(database_url=shop_db, **FAST)
     wait_until(lambda: deliveries(shop_db).get(ok.url, ("",))[0] == "succeeded", 60, message="first delivery")
     # the healthy receiver was not held up by the one that hangs
     assert hanging.requests and deliveries(shop_db)[hanging.url][1] <= 1
@@ -62,51 +64,52 @@ def test_deliveries_are_signed_retried_dead_lettered_and_resent(shop_db, make_cl
 
     dead_id = scalar(shop_db, "select d.id::text from public.webhook_deliveries d join public.webhook_subscriptions s"
                               " on s.id = d.subscription_id where s.url = %s", (hanging.url,))
-    detail = client.get(f"/v1/webhooks/deliveries/{dead_id}", headers=auth(DISPATCHER)).json()
+    detail = client.get(f"/v1/webhooks/deliveries/{dead_id}", headers=as_user(DISPATCHER)).json()
     assert detail["status"] == "dead"
     assert [(a["attempt"], a["status_code"], a["error"], a["succeeded"]) for a in detail["attempt_log"]] == \
         [(1, None, "timed out", False), (2, None, "timed out", False), (3, None, "timed out", False)]
     assert all(900 <= a["latency_ms"] < 5000 for a in detail["attempt_log"])
     flaky_id = scalar(shop_db, "select d.id::text from public.webhook_deliveries d join public.webhook_subscriptions s"
                                " on s.id = d.subscription_id where s.url = %s", (flaky.url,))
-    flaky_log = client.get(f"/v1/webhooks/deliveries/{flaky_id}", headers=auth(DISPATCHER)).json()["attempt_log"]
+    flaky_delivery = client.get(f"/v1/webhooks/deliveries/{flaky_id}", headers=as_user(DISPATCHER)).json()
+    flaky_log = flaky_delivery["attempt_log"]
     assert [(a["status_code"], a["error"]) for a in flaky_log] == [(500, "HTTP 500"), (503, "HTTP 503"), (200, None)]
     assert scalar(shop_db, "select count(*) from public.job_queue where actor = 'deliver_webhook' and status = 'failed'") == 1
 
     hanging.default = 200
     hanging.release.set()
-    resent = client.post(f"/v1/webhooks/deliveries/{dead_id}/resend", headers=auth(DISPATCHER))
+    resent = client.post(f"/v1/webhooks/deliveries/{dead_id}/resend", headers=as_user(DISPATCHER))
     assert resent.status_code == 202 and resent.json()["status"] == "pending"
     wait_until(lambda: deliveries(shop_db)[hanging.url] == ("succeeded", 4), 30, message="re-sent delivery")
-    listed = client.get("/v1/webhooks/deliveries", params={"status": "succeeded"}, headers=auth(DISPATCHER)).json()
+    listed = client.get("/v1/webhooks/deliveries", params={"status": "succeeded"}, headers=as_user(DISPATCHER)).json()
     assert len(listed) == 3
 
 
-def test_subscription_crud_is_for_admins_and_checks_event_types(shop_db, make_client, auth):
+def test_subscription_crud_is_for_admins_and_checks_event_types(shop_db, make_client, as_user):
     client = make_client(shop_db)
-    assert client.post("/v1/webhooks/subscriptions", headers=auth(DISPATCHER),
+    assert client.post("/v1/webhooks/subscriptions", headers=as_user(DISPATCHER),
                        json={"url": "http://127.0.0.1:9/x", "secret": SECRET, "event_types": ["*"]}).status_code == 403
-    unknown = client.post("/v1/webhooks/subscriptions", headers=auth(ADMIN),
+    unknown = client.post("/v1/webhooks/subscriptions", headers=as_user(ADMIN),
                           json={"url": "http://127.0.0.1:9/x", "secret": SECRET, "event_types": ["invoice.paid"]})
     assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "event_types"
-    bad_url = client.post("/v1/webhooks/subscriptions", headers=auth(ADMIN),
+    bad_url = client.post("/v1/webhooks/subscriptions", headers=as_user(ADMIN),
                           json={"url": "ftp://example.com", "secret": SECRET, "event_types": ["*"]})
     assert bad_url.status_code == 422
-    subscription_id = subscribe(client, auth, "http://127.0.0.1:9/x", ["*"])
-    changed = client.patch(f"/v1/webhooks/subscriptions/{subscription_id}", headers=auth(ADMIN),
+    subscription_id = subscribe(client, as_user, "http://127.0.0.1:9/x", ["*"])
+    changed = client.patch(f"/v1/webhooks/subscriptions/{subscription_id}", headers=as_user(ADMIN),
                            json={"event_types": ["task.moved"], "active": False})
     assert changed.status_code == 200 and changed.json()["event_types"] == ["task.moved"]
-    assert client.get("/v1/webhooks/subscriptions", headers=auth(ADMIN)).json()[0]["active"] is False
+    assert client.get("/v1/webhooks/subscriptions", headers=as_user(ADMIN)).json()[0]["active"] is False
     with psycopg.connect(shop_db) as conn:
         assert enqueue_deliveries(conn, "task.moved", {}, event_id=1) == 0  # inactive: nothing to send
-    assert client.delete(f"/v1/webhooks/subscriptions/{subscription_id}", headers=auth(ADMIN)).status_code == 204
-    assert client.get(f"/v1/webhooks/subscriptions/{subscription_id}", headers=auth(ADMIN)).status_code == 404
+    assert client.delete(f"/v1/webhooks/subscriptions/{subscription_id}", headers=as_user(ADMIN)).status_code == 204
+    assert client.get(f"/v1/webhooks/subscriptions/{subscription_id}", headers=as_user(ADMIN)).status_code == 404
 
 
-def test_published_events_are_queued_for_their_subscribers(shop_db, make_client, auth):
+def test_published_events_are_queued_for_their_subscribers(shop_db, make_client, as_user):
     client = make_client(shop_db)
-    subscribe(client, auth, "http://127.0.0.1:9/planned", ["work_order.planned"])
-    subscribe(client, auth, "http://127.0.0.1:9/all", ["*"])
+    subscribe(client, as_user, "http://127.0.0.1:9/planned", ["work_order.planned"])
+    subscribe(client, as_user, "http://127.0.0.1:9/all", ["*"])
     with psycopg.connect(shop_db) as conn:  # the notify step's transaction
         (event_id,) = publish(conn, [Event("task.moved", {"from": "10:00"}, task_id=None)])
     rows = query(shop_db, "select s.url, d.event_id, d.payload from public.webhook_deliveries d"

@@ -2,13 +2,8 @@
 `bayflow worker` (dramatiq) as subprocesses on a fresh database, real CP-SAT with a short
 time limit, tokens from bayflow's dev issuer verified over HTTP."""
 import json
-import os
-import signal
 import socket
-import subprocess
-import sys
 import threading
-import time
 import uuid
 from pathlib import Path
 
@@ -18,9 +13,10 @@ import pytest
 
 from api.dev_issuer import DevIssuer
 from bayflow.config import Settings
-
-ROOT = Path(__file__).resolve().parents[2]
-BAYFLOW = str(Path(sys.executable).with_name("bayflow"))
+from tests.support.environment import child_environment
+from tests.support.polling import wait_until
+from tests.support.processes import BAYFLOW, ProcessGroups, free_port, wait_until_serving
+from tests.support.sql import query
 
 ADMIN = "00000000-0000-4000-a000-0000000000a1"
 DISPATCHER = "00000000-0000-4000-a000-0000000000d1"
@@ -38,8 +34,6 @@ PIPELINE_ENV = {
     "BAYFLOW_PIPELINE_MAX_BACKOFF_MS": "200",
     "BAYFLOW_PIPELINE_SCHEDULE_DELAY_MS": "1500",
 }
-_NOT_INHERITED = ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "ANTHROPIC_BASE_URL", "OPENAI_BASE_URL", "SUPABASE_URL",
-                  "SUPABASE_JWT_SECRET", "BAYFLOW_API_DATABASE_URL", "BAYFLOW_PUBLIC_URL")
 
 
 def seed_shop(conn) -> None:
@@ -55,65 +49,40 @@ def seed_shop(conn) -> None:
     conn.execute("insert into public.bays (name, bay_type) values ('Lift 1', 'lift'), ('Lift 2', 'lift')")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Stack:
     """A database with the API and workers running on it."""
 
     def __init__(self, db_url: str, home: Path, env: dict[str, str]):
         self.db_url = db_url
-        self.port = _free_port()
+        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.env = {k: v for k, v in os.environ.items() if k.upper() not in _NOT_INHERITED}
-        self.env.update(PIPELINE_ENV, DATABASE_URL=db_url, BAYFLOW_HOME=str(home), BAYFLOW_API_HOST="127.0.0.1",
-                        BAYFLOW_API_PORT=str(self.port), PYTHONUNBUFFERED="1", **env)
+        self.env = {**child_environment(**PIPELINE_ENV, database_url=db_url, bayflow_home=home,
+                                        bayflow_api_host="127.0.0.1", bayflow_api_port=self.port, pythonunbuffered=1),
+                    **env}
         self.issuer = DevIssuer(Settings(bayflow_home=home, bayflow_api_host="127.0.0.1", bayflow_api_port=self.port))
-        self.logs = home / "logs"
-        self.logs.mkdir(parents=True, exist_ok=True)
-        self.processes: list[subprocess.Popen] = []
+        logs = home / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        self.processes = ProcessGroups(logs)
         self.streams: list["EventStream"] = []
         self.http = httpx.Client(base_url=self.base, timeout=30)
 
     def start(self) -> "Stack":
-        self._spawn("api", [BAYFLOW, "api"])
-        self._spawn("worker", [BAYFLOW, "worker", "tasks.actors", "--processes", "1", "--threads", "4"])
-        deadline = time.monotonic() + 60  # imports are slow on a loaded machine
-        while True:
-            try:
-                if self.http.get("/auth/v1/.well-known/jwks.json").status_code == 200:
-                    return self
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or any(p.poll() is not None for p in self.processes):
-                raise RuntimeError(f"the API did not start:\n{self.log('api')}\n--- worker ---\n{self.log('worker')}")
-            time.sleep(0.1)
-
-    def _spawn(self, name: str, argv: list[str]) -> None:
-        out = open(self.logs / f"{name}.log", "wb")
-        self.processes.append(subprocess.Popen(argv, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
-                                               start_new_session=True))
+        self.processes.spawn("api", [BAYFLOW, "api"], self.env)
+        self.processes.spawn("worker", [BAYFLOW, "worker", "tasks.actors", "--processes", "1", "--threads", "4"],
+                             self.env)
+        # imports are slow on a loaded machine
+        wait_until_serving(f"{self.base}/auth/v1/.well-known/jwks.json", self.processes.procs, 60,
+                           details=lambda: f"{self.log('api')}\n--- worker ---\n{self.log('worker')}")
+        return self
 
     def log(self, name: str) -> str:
-        return (self.logs / f"{name}.log").read_text(errors="replace")[-6000:]
+        return self.processes.log(name)[-6000:]
 
     def stop(self) -> None:
         for stream in self.streams:
             stream.close()
         self.http.close()
-        for p in self.processes:
-            if p.poll() is None:
-                os.killpg(p.pid, signal.SIGTERM)
-        for p in self.processes:
-            try:
-                p.wait(20)
-
-            except subprocess.TimeoutExpired:
-                os.killpg(p.pid, signal.SIGKILL)
-                p.wait()
+        self.processes.close(grace_s=20)
 
     # -- helpers ---------------------------------------------------------------------
     def token(self, user_id: str) -> str:
@@ -125,20 +94,12 @@ class Stack:
     def call(self, method: str, path: str, user_id: str = DISPATCHER, **kwargs) -> httpx.Response:
         return self.http.request(method, path, headers=self.headers(user_id), **kwargs)
 
-    def sql(self, query: str, params=()) -> list[tuple]:
-        with psycopg.connect(self.db_url, autocommit=True) as conn:
-            cursor = conn.execute(query, params)
-            return cursor.fetchall() if cursor.description else []
+    def sql(self, sql: str, params=()) -> list[tuple]:
+        return query(self.db_url, sql, params)
 
     def wait_until(self, what: str, check, timeout_s: float = 45.0):
-        deadline = time.monotonic() + timeout_s
-        while True:
-            value = check()
-            if value:
-                return value
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting until {what}\n--- worker log ---\n{self.log('worker')}")
-            time.sleep(0.1)
+        """`check()`'s first truthy value; on timeout the failure shows the worker's log."""
+        return wait_until(check, timeout_s, message=what, details=lambda: f"--- worker log ---\n{self.log('worker')}")
 
     def run_of(self, work_order_id: str) -> tuple | None:
         rows = self.sql("select id::text, status, step, error from public.pipeline_runs where work_order_id = %s"

@@ -3,11 +3,10 @@ called in this process against a fresh database, real CP-SAT with a short limit)
 import psycopg
 import pytest
 
-from bayflow.config import settings
-from bayflow.database import database_url
 from pipelines.work_order_flow import enqueue_reschedule, enqueue_work_order_flow
 from tasks import actors
 from tests.pipelines.conftest import PIPELINE_ENV, TECH_ANA, seed_shop
+from tests.support.environment import LLM_PROVIDER_ENV, forget_settings, set_environment
 
 STATE = {
     "work_order": "select status, category, enrichment, plan_source, review_reasons, version from public.work_orders",
@@ -25,23 +24,18 @@ STATE = {
 @pytest.fixture
 def shop_db(db_url, monkeypatch):
     """The actors' database is DATABASE_URL: point this process at the test database."""
-    for key in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY"):
-        monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    for key, value in PIPELINE_ENV.items():
-        monkeypatch.setenv(key, value)
-    _forget_settings()
+    set_environment(monkeypatch, unset=LLM_PROVIDER_ENV, database_url=db_url, **PIPELINE_ENV)
+    _forget_actor_state()
     with psycopg.connect(db_url) as conn:
         seed_shop(conn)
     yield db_url
     actors._link().close()
     monkeypatch.undo()
-    _forget_settings()
+    forget_settings()
+    _forget_actor_state()
 
 
-def _forget_settings():
-    settings.cache_clear()
-    database_url.cache_clear()
+def _forget_actor_state():
     actors._step("gateway_io").config.cache_clear()
     actors._local.__dict__.clear()
 

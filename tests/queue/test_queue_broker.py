@@ -5,11 +5,12 @@ import psycopg
 import pytest
 
 import queue_actors as actors
-from conftest import scalar, wait_until
 from tasks.broker import PostgresBroker
 from tasks.consumer import set_current_job
 from tasks.enqueue import enqueue
 from tasks.leases import rescue_expired
+from tests.support.polling import wait_until
+from tests.support.sql import scalar
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 import queue_actors as actors
-from conftest import scalar
 from bayflow.database import asyncpg_url
 from tasks.enqueue import enqueue, enqueue_async
+from tests.support.sql import scalar
 
 
 def test_a_rolled_back_enqueue_leaves_no_job(queue_db):

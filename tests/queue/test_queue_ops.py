@@ -1,6 +1,5 @@
 """Ops endpoints (dispatchers and admins only), /metrics and `bayflow jobs` over a real database."""
 import json
-import os
 import subprocess
 import time
 import uuid
@@ -13,8 +12,9 @@ from fastapi.testclient import TestClient
 import queue_actors as actors
 from api.app import create_app
 from bayflow.config import Settings
-from conftest import BIN
 from tasks.enqueue import enqueue_many
+from tests.support.environment import child_environment
+from tests.support.processes import BAYFLOW
 
 SECRET = "queue-ops-test-secret-with-at-least-32-bytes"
 SUPABASE = "http://127.0.0.1:9"  # HS256 tokens are verified with the secret; nothing is fetched
@@ -118,16 +118,15 @@ def test_metrics_expose_queue_gauges(client):
 
 
 def test_bayflow_jobs_prints_the_same_counts(ops_db):
-    env = {**os.environ, "DATABASE_URL": ops_db}
-    table = subprocess.run([str(BIN / "bayflow"), "jobs"], env=env, capture_output=True, text=True, check=True)
+    env = child_environment(database_url=ops_db)
+    table = subprocess.run([BAYFLOW, "jobs"], env=env, capture_output=True, text=True, check=True)
     header, default, mail = table.stdout.splitlines()
     assert header.split()[:7] == ["queue", "queued", "ready", "running", "done", "failed", "cancelled"]
     assert default.split()[:7] == ["default", "4", "3", "0", "1", "3", "0"]
     assert mail.split()[:3] == ["mail", "1", "1"]
-    as_json = subprocess.run([str(BIN / "bayflow"), "jobs", "--json"], env=env, capture_output=True, text=True,
-                             check=True)
+    as_json = subprocess.run([BAYFLOW, "jobs", "--json"], env=env, capture_output=True, text=True, check=True)
     assert json.loads(as_json.stdout)[0]["failed"] == 3
 
-    unreachable = subprocess.run([str(BIN / "bayflow"), "jobs"], capture_output=True, text=True,
+    unreachable = subprocess.run([BAYFLOW, "jobs"], capture_output=True, text=True,
                                  env={**env, "DATABASE_URL": "postgresql://postgres@127.0.0.1:1/nowhere"})
     assert unreachable.returncode == 2 and "cannot reach the database" in unreachable.stderr

@@ -5,8 +5,8 @@ import psycopg
 import pytest
 
 import queue_actors as actors
-from conftest import scalar
 from tasks import periodic
+from tests.support.sql import scalar
 
 
 @pytest.fixture

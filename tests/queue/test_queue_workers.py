@@ -6,8 +6,9 @@ import time
 import psycopg
 
 import queue_actors as actors
-from conftest import scalar, wait_until
 from tasks.enqueue import enqueue_many
+from tests.support.polling import wait_until
+from tests.support.sql import scalar
 
 
 def statuses(url: str) -> dict[str, int]:
