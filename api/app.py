@@ -8,7 +8,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import problems
 from api.auth import TokenVerifier
-from api.db import create_engine
+from api.db import FairConnections, create_engine
 from api.db_errors import on_database_error
 from api.dev_issuer import JWKS_PATH, DevIssuer
 from api.routers import ROUTERS
@@ -36,6 +36,7 @@ def create_app(s: Settings | None = None) -> FastAPI:
     )
     app.state.settings = s
     app.state.engine = engine
+    app.state.connections = FairConnections(engine, s.bayflow_api_pool_size)
     app.state.verifier = TokenVerifier(s)
     app.add_middleware(RequestIdMiddleware)
     app.add_exception_handler(problems.ProblemError, problems.on_problem)

@@ -22,11 +22,9 @@ from api.problems import ProblemError
 
 _bearer = HTTPBearer(auto_error=False, description="Supabase access token")
 
-_BEGIN = text(
-    "select set_config('role', 'authenticated', true),"
-    " set_config('request.jwt.claims', :claims, true),"
-    " set_config('bayflow.request_id', :request_id, true)"
-)
+# One round trip (migration 0460): role `authenticated`, then the claims and request id as
+# transaction-local settings, then the caller's profile role (null: no profile).
+_BEGIN = text("select bayflow.begin_request(:claims, :request_id)")
 
 
 @dataclass(frozen=True)
@@ -45,38 +43,44 @@ async def verified_claims(
     return await request.app.state.verifier.verify(credentials.credentials)
 
 
-async def begin_as_caller(conn: AsyncConnection, request: Request, claims: dict) -> None:
+async def begin_as_caller(conn: AsyncConnection, request: Request, claims: dict) -> str | None:
     """Make `conn`'s open transaction act as the request's caller (role `authenticated`, claims,
-    request id). Requests get this from `rls_connection`; use it directly for work that outlives
-    the request's own transaction, like the body of a streamed response."""
-    await conn.execute(_BEGIN, {"claims": json.dumps(claims), "request_id": request_id(request)})
+    request id) and return the caller's profile role (None: no profile). Requests get this from
+    `rls_connection`; use it directly for work that outlives the request's own transaction,
+    like the body of a streamed response."""
+    params = {"claims": json.dumps(claims), "request_id": request_id(request)}
+    return (await conn.execute(_BEGIN, params)).scalar()
+
+
+@dataclass(frozen=True)
+class _RequestTransaction:
+    conn: AsyncConnection
+    profile_role: str | None
 
 
 async def _request_transaction(
     request: Request, claims: Annotated[dict, Depends(verified_claims)]
-) -> AsyncIterator[AsyncConnection]:
-    async with request.app.state.engine.connect() as conn:
+) -> AsyncIterator[_RequestTransaction]:
+    async with request.app.state.connections.connect() as conn:
         async with conn.begin():  # commits on success, rolls back on any exception
-            await begin_as_caller(conn, request, claims)
-            yield conn
+            yield _RequestTransaction(conn, await begin_as_caller(conn, request, claims))
 
 
 # Always referenced this way, so a request has exactly one transaction (one cache key).
-_Transaction = Annotated[AsyncConnection, Depends(_request_transaction, scope="function")]
+_Transaction = Annotated[_RequestTransaction, Depends(_request_transaction, scope="function")]
 
 
-async def current_principal(conn: _Transaction, claims: Annotated[dict, Depends(verified_claims)]) -> Principal:
+async def current_principal(tx: _Transaction, claims: Annotated[dict, Depends(verified_claims)]) -> Principal:
     """The caller's profile; 403 when the token is valid but names no profile."""
-    role = (await conn.execute(text("select bayflow.app_role()"))).scalar()
-    if role is None:
+    if tx.profile_role is None:
         raise ProblemError(403, "Forbidden", "this user has no bayflow profile")
-    return Principal(profile_id=UUID(claims["sub"]), role=role, email=claims.get("email"), claims=claims)
+    return Principal(profile_id=UUID(claims["sub"]), role=tx.profile_role, email=claims.get("email"), claims=claims)
 
 
-async def rls_connection(conn: _Transaction,
+async def rls_connection(tx: _Transaction,
                          principal: Annotated[Principal, Depends(current_principal)]) -> AsyncConnection:
     """The request's connection, inside its transaction as `authenticated` with the caller's claims."""
-    return conn
+    return tx.conn
 
 
 def require_roles(*roles: str):

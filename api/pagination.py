@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated, Generic, TypeVar
 from uuid import UUID
 
-from fastapi import Query
+from fastapi import Depends, Query
 from pydantic import BaseModel
 
 from api.problems import ProblemError
@@ -25,10 +25,9 @@ class Page(BaseModel, Generic[T]):
 
 
 class PageRequest:
-    """Dependency: `limit` (1..200, default 50) and `cursor` from a previous page's `next_cursor`."""
+    """`limit` (1..200, default 50) and `cursor` from a previous page's `next_cursor`."""
 
-    def __init__(self, limit: Annotated[int, Query(ge=1, le=200)] = 50,
-                 cursor: Annotated[str | None, Query(max_length=300)] = None):
+    def __init__(self, limit: int, cursor: str | None):
         self.limit = limit
         self.cursor = cursor
 
@@ -49,6 +48,15 @@ class PageRequest:
             return {"items": items, "next_cursor": None}
         last = rows[self.limit - 1]._mapping
         return {"items": items, "next_cursor": _encode([last[k] for k in key])}
+
+
+async def page_request(limit: Annotated[int, Query(ge=1, le=200)] = 50,
+                       cursor: Annotated[str | None, Query(max_length=300)] = None) -> PageRequest:
+    # A coroutine: FastAPI runs a plain callable dependency (like a class) in a worker thread.
+    return PageRequest(limit, cursor)
+
+
+Paging = Annotated[PageRequest, Depends(page_request)]
 
 
 def _encode(values: list) -> str:

@@ -14,7 +14,8 @@ class Settings(BaseSettings):
     bayflow_api_host: str = Field(default="127.0.0.1", description="address `bayflow api`/`bayflow demo` listen on")
     bayflow_api_port: int = Field(default=8000, description="port `bayflow api`/`bayflow demo` listen on")
     bayflow_api_database_url: str | None = Field(default=None, description="login role for the API (member of `authenticated`, e.g. Supabase's authenticator); unset: DATABASE_URL + `set role bayflow_api`")
-    bayflow_api_pool_size: int = Field(default=10, ge=1, description="API database connections kept open (as many again may overflow)")
+    bayflow_api_pool_size: int = Field(default=10, ge=1, description="API database connections (opened as needed, kept open); more concurrent requests wait for one in arrival order")
+    bayflow_api_statement_cache: bool = Field(default=True, description="API reuses prepared statements per connection; set false behind a transaction-mode pooler (Supavisor port 6543, pgbouncer)")
     bayflow_public_url: str | None = Field(default=None, description="issuer base of the dev JWKS; default http://host:port")
 
     supabase_url: str | None = Field(default=None, description="Supabase project URL: tokens are verified against its JWKS and issuer; unset: bayflow's own dev issuer")

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy import text
 
 from api.deps import Connection, require_roles
-from api.pagination import Page, PageRequest
+from api.pagination import Page, Paging
 from api.schemas.audit import AuditEntry
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
@@ -17,7 +17,7 @@ COLUMNS = """id, occurred_at, table_name, row_id, action, actor, actor_profile_i
 
 @router.get("", response_model=Page[AuditEntry], dependencies=[Depends(require_roles("admin", "dispatcher"))])
 async def list_audit(
-    conn: Connection, page: Annotated[PageRequest, Depends()],
+    conn: Connection, page: Paging,
     table: Annotated[str | None, Query(max_length=100, description="table name, e.g. tasks")] = None,
     row_id: Annotated[str | None, Query(max_length=200, description="the row's primary key as text")] = None,
     actor: Annotated[str | None, Query(max_length=200, description="profile id, worker:<actor>, seed")] = None,

@@ -1,11 +1,10 @@
 """`/v1/bays`: everyone with a profile reads them; staff manage them."""
-from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from sqlalchemy import text
 
 from api.deps import Connection
-from api.pagination import Page, PageRequest
+from api.pagination import Page, Paging
 from api.routers.crud import add_item_routes
 from api.schemas.resources import Bay, BayCreate, BayUpdate
 
@@ -14,7 +13,7 @@ COLUMNS = "id, name, bay_type, capabilities, active, created_at, updated_at, ver
 
 
 @router.get("", response_model=Page[Bay])
-async def list_bays(conn: Connection, page: Annotated[PageRequest, Depends()],
+async def list_bays(conn: Connection, page: Paging,
                     active: bool | None = None, bay_type: str | None = None):
     after, params = page.after("created_at", "id")
     rows = (await conn.execute(text(f"""select {COLUMNS} from public.bays

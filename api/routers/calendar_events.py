@@ -3,11 +3,11 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from sqlalchemy import text
 
 from api.deps import Connection
-from api.pagination import Page, PageRequest
+from api.pagination import Page, Paging
 from api.routers.crud import add_item_routes
 from api.schemas.resources import CalendarEvent, CalendarEventCreate, CalendarEventUpdate
 
@@ -18,7 +18,7 @@ COLUMNS = """id, kind, technician_id, bay_id, starts_at, ends_at, recurrence, re
 
 @router.get("", response_model=Page[CalendarEvent])
 async def list_calendar_events(
-    conn: Connection, page: Annotated[PageRequest, Depends()],
+    conn: Connection, page: Paging,
     kind: Literal["shift", "time_off", "bay_downtime"] | None = None,
     technician_id: UUID | None = None, bay_id: UUID | None = None,
     starts_from: Annotated[datetime | None, Query(description="first occurrence starts at or after")] = None,

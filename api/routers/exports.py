@@ -25,7 +25,7 @@ Staff = Annotated[Principal, Depends(require_roles("admin", "dispatcher"))]
 def _stream(request: Request, claims: dict, sql: str, params: dict, columns: list[str],
             filename: str) -> StreamingResponse:
     async def rows() -> AsyncIterator[tuple]:
-        async with request.app.state.engine.connect() as conn, conn.begin():
+        async with request.app.state.connections.connect() as conn, conn.begin():
             await begin_as_caller(conn, request, claims)
             result = await conn.stream(text(sql), params)
             async for partition in result.partitions(500):

@@ -1,11 +1,11 @@
 """`/v1/notifications`: the caller's inbox — events of the pipeline addressed to them (RLS: own rows)."""
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from sqlalchemy import text
 
 from api.deps import Connection
-from api.pagination import Page, PageRequest
+from api.pagination import Page, Paging
 from api.rows import fetch_one
 from api.schemas.pipelines import Notification
 
@@ -17,7 +17,7 @@ from public.notifications n join public.events e on e.id = n.event_id"""
 
 
 @router.get("", response_model=Page[Notification])
-async def list_notifications(conn: Connection, page: Annotated[PageRequest, Depends()],
+async def list_notifications(conn: Connection, page: Paging,
                              unread: Annotated[bool, Query(description="only those not marked read")] = False):
     """Newest first."""
     after, params = page.after("id", alias="n", descending=True)

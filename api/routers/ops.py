@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 
 from api.deps import Connection, require_roles
-from api.pagination import Page, PageRequest
+from api.pagination import Page, Paging
 from api.problems import ProblemError
 
 router = APIRouter(tags=["ops"])
@@ -71,7 +71,7 @@ async def list_queues(conn: Connection):
 
 @router.get("/v1/ops/jobs", response_model=Page[Job], dependencies=_ops)
 async def list_jobs(
-    conn: Connection, page: Annotated[PageRequest, Depends()],
+    conn: Connection, page: Paging,
     status: Annotated[JobStatus | None, Query()] = None,
     actor: Annotated[str | None, Query(max_length=200)] = None,
     queue: Annotated[str | None, Query(max_length=200)] = None,
@@ -128,7 +128,7 @@ GAUGES = {
 @router.get("/metrics", include_in_schema=False)
 async def metrics(request: Request):
     """Prometheus exposition of the queue gauges (aggregates only, no authentication)."""
-    async with request.app.state.engine.connect() as conn:
+    async with request.app.state.connections.connect() as conn:
         async with conn.begin():
             await conn.execute(text("select set_config('role', 'authenticated', true)"))
             rows = (await conn.execute(STATS)).all()

@@ -8,7 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.deps import Connection, require_roles
-from api.pagination import Page, PageRequest
+from api.pagination import Page, Paging
 from api.problems import ProblemError
 from api.rows import fetch_one
 from api.schemas.pipelines import PipelineRun, RunStatus
@@ -30,7 +30,7 @@ async def load_run(conn: AsyncConnection, run_id: UUID) -> PipelineRun:
 
 
 @router.get("/v1/pipeline_runs", response_model=Page[PipelineRun])
-async def list_runs(conn: Connection, page: Annotated[PageRequest, Depends()],
+async def list_runs(conn: Connection, page: Paging,
                     status: Annotated[list[RunStatus] | None, Query(description="any of these statuses")] = None):
     """Newest first: e.g. `?status=failed` lists the runs waiting for a dispatcher's retry."""
     after, params = page.after("created_at", "id", alias="r", descending=True)

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy import text
 
 from api.deps import Connection, require_roles
-from api.pagination import Page, PageRequest
+from api.pagination import Page, Paging
 from api.rows import fetch_one
 from api.schemas.schedule_runs import ScheduleItem, ScheduleRun, ScheduleRunDetail
 
@@ -24,7 +24,7 @@ order by i.starts_at nulls last, t.work_order_id, t.position""")
 
 
 @router.get("", response_model=Page[ScheduleRun])
-async def list_schedule_runs(conn: Connection, page: Annotated[PageRequest, Depends()]):
+async def list_schedule_runs(conn: Connection, page: Paging):
     """Newest first."""
     after, params = page.after("created_at", "id", descending=True)
     rows = (await conn.execute(text(f"select {COLUMNS} from public.schedule_runs where {after}"

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from api.concurrency import IfMatch, etag, expected_version, set_etag
 from api.deps import Connection, require_roles
 from api.idempotency import Idempotent
-from api.pagination import Page, PageRequest
+from api.pagination import Page, Paging
 from api.rows import delete_versioned, fetch_one, update_versioned
 from api.schemas.tasks import Dependency, DependencyCreate, Task, TaskCreate, TaskStatus, TaskUpdate
 
@@ -51,7 +51,7 @@ async def add_dependencies(conn: AsyncConnection, pairs: list[dict]) -> None:
 
 @router.get("", response_model=Page[Task])
 async def list_tasks(
-    conn: Connection, page: Annotated[PageRequest, Depends()],
+    conn: Connection, page: Paging,
     status: Annotated[list[TaskStatus] | None, Query(description="any of these statuses")] = None,
     work_order_id: UUID | None = None,
     assignee: Annotated[UUID | None, Query(description="assigned technician id")] = None,

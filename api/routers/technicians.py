@@ -1,11 +1,10 @@
 """`/v1/technicians`: staff manage them; a technician sees only their own row."""
-from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from sqlalchemy import text
 
 from api.deps import Connection
-from api.pagination import Page, PageRequest
+from api.pagination import Page, Paging
 from api.routers.crud import add_item_routes
 from api.schemas.resources import Technician, TechnicianCreate, TechnicianUpdate
 
@@ -14,7 +13,7 @@ COLUMNS = "id, profile_id, name, skills, active, created_at, updated_at, version
 
 
 @router.get("", response_model=Page[Technician])
-async def list_technicians(conn: Connection, page: Annotated[PageRequest, Depends()],
+async def list_technicians(conn: Connection, page: Paging,
                            active: bool | None = None, skill: str | None = None):
     after, params = page.after("created_at", "id")
     rows = (await conn.execute(text(f"""select {COLUMNS} from public.technicians

@@ -41,7 +41,7 @@ def _check_secret(value: SecretStr | None) -> SecretStr | None:
 async def receive_event(source: str, request: Request) -> dict:
     config = request.app.state.settings
     body = await read_limited_body(request, config.bayflow_webhook_max_body_bytes)
-    async with request.app.state.engine.connect() as conn, conn.begin():
+    async with request.app.state.connections.connect() as conn, conn.begin():
         await inbound.begin_as_source(conn, source, request_id(request))
         secret = await inbound.secret_of(conn, source)
         if secret is None:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from api.concurrency import IfMatch, etag, expected_version, set_etag
 from api.deps import Connection, CurrentPrincipal, Principal, require_roles
 from api.idempotency import Idempotent
-from api.pagination import Page, PageRequest
+from api.pagination import Page, Paging
 from api.problems import ProblemError
 from api.routers.tasks import add_dependencies, load_work_order_tasks
 from api.rows import delete_versioned, fetch_one, insert_row, update_versioned
@@ -56,7 +56,7 @@ async def _detail(conn: AsyncConnection, principal: Principal, work_order_id: UU
 
 @router.get("", response_model=Page[WorkOrder | TechWorkOrder])
 async def list_work_orders(
-    conn: Connection, principal: CurrentPrincipal, page: Annotated[PageRequest, Depends()],
+    conn: Connection, principal: CurrentPrincipal, page: Paging,
     status: Annotated[list[WorkOrderStatus] | None, Query(description="any of these statuses")] = None,
     due_from: Annotated[datetime | None, Query(description="due_at at or after")] = None,
     due_to: Annotated[datetime | None, Query(description="due_at before")] = None,

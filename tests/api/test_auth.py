@@ -3,20 +3,19 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from tests.api.conftest import DISPATCHER, NO_PROFILE
+from bayflow.paths import ROOT
+from tests.support.environment import child_environment
+from tests.support.people import DISPATCHER, NO_PROFILE
+from tests.support.processes import BAYFLOW
 
 ME = "/v1/me"
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def bearer(token: str) -> dict:
@@ -131,9 +130,8 @@ def test_dev_issuer_is_off_when_supabase_url_is_set(client, tmp_path):
 
 
 def test_token_command_refuses_when_supabase_url_is_set(tmp_path):
-    env = {**os.environ, "SUPABASE_URL": "https://project.supabase.co", "BAYFLOW_HOME": str(tmp_path)}
-    done = subprocess.run([str(Path(sys.executable).parent / "bayflow"), "token", "--email", "a@b.c"],
-                          env=env, capture_output=True, text=True, cwd=ROOT)
+    env = child_environment(supabase_url="https://project.supabase.co", bayflow_home=tmp_path)
+    done = subprocess.run([BAYFLOW, "token", "--email", "a@b.c"], env=env, capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 2
     assert "SUPABASE_URL is set" in done.stderr
     assert not (tmp_path / "dev-jwt-key.pem").exists()

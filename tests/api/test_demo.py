@@ -1,47 +1,26 @@
 """`bayflow demo` from a clean checkout: no DATABASE_URL, embedded Postgres under BAYFLOW_HOME."""
-import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[2]
-BAYFLOW = str(Path(sys.executable).parent / "bayflow")  # the installed console script
+from bayflow.paths import ROOT
+from tests.support.environment import child_environment
+from tests.support.processes import BAYFLOW, free_port, wait_until_serving
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(url: str, proc: subprocess.Popen, timeout_s: float = 120, **kwargs) -> httpx.Response:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, f"bayflow demo exited with {proc.returncode}"
-        try:
-            response = httpx.get(url, timeout=5, **kwargs)
-            if response.status_code == 200:
-                return response
-        except httpx.TransportError:
-            pass
-        time.sleep(0.3)
-    raise AssertionError(f"{url} did not answer 200 within {timeout_s} s")
+def wait_for(url: str, proc: subprocess.Popen, **request) -> httpx.Response:
+    return wait_until_serving(url, [proc], 120, interval=0.3, **request)
 
 
 def test_demo_serves_docs_and_token_authenticated_tasks():
     home = tempfile.mkdtemp(prefix="bf")  # short: the embedded Postgres' Unix socket lives here
     port = free_port()
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DATABASE_URL", "SUPABASE_URL", "SUPABASE_JWT_SECRET", "BAYFLOW_PUBLIC_URL")}
-    env.update(BAYFLOW_HOME=home, BAYFLOW_API_PORT=str(port), BAYFLOW_API_HOST="127.0.0.1")
+    env = child_environment(bayflow_home=home, bayflow_api_port=port, bayflow_api_host="127.0.0.1")
     out = Path(home) / "demo.log"
     with out.open("w") as log:
         proc = subprocess.Popen([BAYFLOW, "demo"], cwd=ROOT, env=env,

@@ -2,8 +2,8 @@
 detail endpoint; a hidden row answers 404, never 403."""
 import pytest
 
-from tests.api.conftest import DISPATCHER, TECH_A, TECHNICIAN_A, TECHNICIAN_B
 from tests.api.test_work_orders import BRAKE_JOB, create
+from tests.support.people import DISPATCHER, TECH_A, TECHNICIAN_A, TECHNICIAN_B
 
 
 @pytest.fixture

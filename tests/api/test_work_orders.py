@@ -4,7 +4,8 @@ import uuid
 
 import pytest
 
-from tests.api.conftest import DISPATCHER, TECH_A, TECHNICIAN_A, TECHNICIAN_B, count
+from tests.support.people import DISPATCHER, TECH_A, TECHNICIAN_A, TECHNICIAN_B
+from tests.support.sql import scalar
 
 BRAKE_JOB = {
     "description": "Brake pads worn, grinding noise at the front",
@@ -24,7 +25,7 @@ TABLES = ("work_orders", "tasks", "task_dependencies")
 
 
 def counts(db_url):
-    return {t: count(db_url, t) for t in TABLES}
+    return {t: scalar(db_url, f"select count(*) from public.{t}") for t in TABLES}
 
 
 def create(client, as_user, body=BRAKE_JOB, **headers):
@@ -149,7 +150,7 @@ def test_idempotency_key_replays_the_same_work_order(client, as_user, shop_db):
     other_body = create(client, as_user, {**BRAKE_JOB, "priority": 1}, **{"Idempotency-Key": "wo-42"})
     assert other_body.status_code == 422
     assert other_body.json()["errors"][0]["field"] == "Idempotency-Key"
-    assert count(shop_db, "work_orders") == 1
+    assert scalar(shop_db, "select count(*) from public.work_orders") == 1
 
 
 def test_audit_log_records_create_and_update_with_actor_and_diff(client, as_user):
