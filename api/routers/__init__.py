@@ -6,6 +6,7 @@ from api.routers import (
     events,
     exports,
     imports,
+    inbound_webhooks,
     me,
     notifications,
     ops,
@@ -13,7 +14,7 @@ from api.routers import (
     schedule_runs,
     tasks,
     technicians,
-    webhooks,
+    webhook_subscriptions,
     work_orders,
 )
 
@@ -32,5 +33,6 @@ ROUTERS = [
     events.router,
     imports.router,
     exports.router,
-    webhooks.router,
+    inbound_webhooks.router,
+    webhook_subscriptions.router,
 ]

@@ -2,6 +2,7 @@
 import os
 import signal
 import time
+from urllib.parse import urlsplit
 
 import psycopg
 
@@ -72,7 +73,8 @@ def test_workers_reconnect_after_their_connections_are_terminated(queue_db, work
     workers.start(processes=2, threads=4)
     keys = [f"k{i}" for i in range(1500)]
     enqueue_keys(queue_db, actors.record, keys, 0.01)
-    dbname = queue_db.rsplit("/", 1)[1]
+    dbname = urlsplit(queue_db).path.lstrip("/")
+    wait_until(lambda: scalar(queue_db, "select count(*) from test_runs") > 0, 30, message="work under way")
     terminated_mid_work = 0
     for _ in range(3):
         time.sleep(0.7)

@@ -1,0 +1,90 @@
+"""`/v1/webhooks/inbound/{source}`: signed events from other systems, and the inbound
+sources (admins) whose secrets verify them. Secrets are stored in tables the API role
+can write but never read, and never returned."""
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from sqlalchemy import text
+
+from api.deps import Connection, Principal, request_id, require_roles
+from api.problems import ProblemError
+from api.routers.imports import read_limited_body
+from api.schemas.webhooks import Source, SourceCreate, SourceUpdate
+from bayflow import signing
+from pipelines import inbound
+
+router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+Admin = Annotated[Principal, Depends(require_roles("admin"))]
+
+
+@router.post("/inbound/{source}", summary="Receive a signed event from another system (no user token)")
+async def receive_event(source: str, request: Request) -> dict:
+    config = request.app.state.settings
+    body = await read_limited_body(request, config.bayflow_webhook_max_body_bytes)
+    async with request.app.state.connections.connect() as conn, conn.begin():
+        await inbound.begin_as_source(conn, source, request_id(request))
+        secret = await inbound.secret_of(conn, source)
+        if secret is None:
+            raise ProblemError(404, "Unknown inbound source", f"no active inbound source named {source!r}")
+        try:
+            signing.verify(secret, body, request.headers.get(signing.TIMESTAMP_HEADER),
+                           request.headers.get(signing.SIGNATURE_HEADER),
+                           tolerance_s=config.bayflow_webhook_replay_window_s)
+        except signing.SignatureError as exc:
+            raise ProblemError(401, "Invalid signature", str(exc)) from None
+        try:
+            event_id, event_type, data = inbound.parse_envelope(body)
+            if not await inbound.accept(conn, source, event_id, event_type):
+                raise ProblemError(409, "Event already received", f"event {event_id!r} from {source!r} was applied before")
+            result = await inbound.apply(conn, source, event_id, event_type, data)
+        except inbound.EventError as exc:
+            raise ProblemError(exc.status, exc.title, exc.detail, exc.errors) from None
+    return {"event_id": event_id, "type": event_type, "result": result}
+
+
+_SOURCE = """select s.name, s.description, s.active, k.updated_at as secret_updated_at, s.created_at, s.updated_at,
+  s.version from public.inbound_sources s join public.inbound_source_secrets k on k.source = s.name"""
+
+
+async def _source(conn, name: str) -> Source:
+    row = (await conn.execute(text(f"{_SOURCE} where s.name = :name"), {"name": name})).mappings().first()
+    if row is None:
+        raise ProblemError(404, "Not found", f"no inbound source {name!r}")
+    return Source(**row)
+
+
+@router.get("/sources", response_model=list[Source], summary="Inbound sources (admins)")
+async def list_sources(conn: Connection, principal: Admin):
+    return [Source(**r) for r in (await conn.execute(text(f"{_SOURCE} order by s.name"))).mappings()]
+
+
+@router.post("/sources", status_code=201, response_model=Source, summary="Add an inbound source with its secret")
+async def create_source(body: SourceCreate, conn: Connection, principal: Admin, response: Response):
+    await conn.execute(text("insert into public.inbound_sources (name, description, active) values (:name, :d, :a)"),
+                       {"name": body.name, "d": body.description, "a": body.active})
+    await conn.execute(text("insert into public.inbound_source_secrets (source, secret) values (:name, :secret)"),
+                       {"name": body.name, "secret": body.secret.get_secret_value()})
+    response.headers["Location"] = f"/v1/webhooks/sources/{body.name}"
+    return await _source(conn, body.name)
+
+
+@router.patch("/sources/{name}", response_model=Source, summary="Change or rotate the secret of an inbound source")
+async def update_source(name: str, body: SourceUpdate, conn: Connection, principal: Admin):
+    await _source(conn, name)
+    changes = body.model_dump(exclude_unset=True, exclude={"secret"})
+    if changes:
+        assignments = ", ".join(f"{k} = :{k}" for k in changes)
+        await conn.execute(text(f"update public.inbound_sources set {assignments} where name = :name"),
+                           {**changes, "name": name})
+    if body.secret is not None:
+        await conn.execute(text("update public.inbound_source_secrets set secret = :secret, updated_at = now()"
+                                " where source = :name"), {"secret": body.secret.get_secret_value(), "name": name})
+    return await _source(conn, name)
+
+
+@router.delete("/sources/{name}", status_code=204, summary="Remove an inbound source")
+async def delete_source(name: str, conn: Connection, principal: Admin):
+    deleted = (await conn.execute(text("delete from public.inbound_sources where name = :name returning name"),
+                                  {"name": name})).first()
+    if deleted is None:
+        raise ProblemError(404, "Not found", f"no inbound source {name!r}")

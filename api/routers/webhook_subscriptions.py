@@ -1,0 +1,128 @@
+"""`/v1/webhooks`: outbound subscriptions (admins), their deliveries with every attempt,
+and re-sending (staff). Secrets are write-only: accepted on create or rotation, never returned."""
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Response
+from sqlalchemy import text
+
+from api.deps import Connection, Principal, require_roles
+from api.problems import ProblemError
+from api.schemas.webhooks import (
+    Attempt,
+    Delivery,
+    DeliveryDetail,
+    DeliveryStatus,
+    Subscription,
+    SubscriptionCreate,
+    SubscriptionUpdate,
+)
+from pipelines.webhooks import delivery_message
+from tasks.enqueue import enqueue_async
+
+router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+Admin = Annotated[Principal, Depends(require_roles("admin"))]
+Staff = Annotated[Principal, Depends(require_roles("admin", "dispatcher"))]
+
+
+_SUBSCRIPTION = """select s.id, s.url, s.event_types, s.description, s.active, k.updated_at as secret_updated_at,
+  s.created_at, s.updated_at, s.version
+  from public.webhook_subscriptions s join public.webhook_subscription_secrets k on k.subscription_id = s.id"""
+
+
+async def _subscription(conn, subscription_id: UUID) -> Subscription:
+    row = (await conn.execute(text(f"{_SUBSCRIPTION} where s.id = :id"), {"id": subscription_id})).mappings().first()
+    if row is None:
+        raise ProblemError(404, "Not found", f"no webhook subscription {subscription_id}")
+    return Subscription(**row)
+
+
+@router.get("/subscriptions", response_model=list[Subscription], summary="Outbound subscriptions (admins)")
+async def list_subscriptions(conn: Connection, principal: Admin):
+    rows = (await conn.execute(text(f"{_SUBSCRIPTION} order by s.created_at, s.id"))).mappings()
+    return [Subscription(**r) for r in rows]
+
+
+@router.post("/subscriptions", status_code=201, response_model=Subscription, summary="Subscribe a URL to events")
+async def create_subscription(body: SubscriptionCreate, conn: Connection, principal: Admin, response: Response):
+    subscription_id = (await conn.execute(
+        text("insert into public.webhook_subscriptions (url, event_types, description, active)"
+             " values (:url, :types, :d, :a) returning id"),
+        {"url": str(body.url), "types": body.event_types, "d": body.description, "a": body.active})).scalar_one()
+    await conn.execute(text("insert into public.webhook_subscription_secrets (subscription_id, secret) values (:id, :s)"),
+                       {"id": subscription_id, "s": body.secret.get_secret_value()})
+    response.headers["Location"] = f"/v1/webhooks/subscriptions/{subscription_id}"
+    return await _subscription(conn, subscription_id)
+
+
+@router.get("/subscriptions/{subscription_id}", response_model=Subscription)
+async def get_subscription(subscription_id: UUID, conn: Connection, principal: Admin):
+    return await _subscription(conn, subscription_id)
+
+
+@router.patch("/subscriptions/{subscription_id}", response_model=Subscription)
+async def update_subscription(subscription_id: UUID, body: SubscriptionUpdate, conn: Connection, principal: Admin):
+    await _subscription(conn, subscription_id)
+    changes = body.model_dump(exclude_unset=True, exclude={"secret"})
+    if "url" in changes:
+        changes["url"] = str(body.url)
+    if changes:
+        assignments = ", ".join(f"{k} = :{k}" for k in changes)
+        await conn.execute(text(f"update public.webhook_subscriptions set {assignments} where id = :id"),
+                           {**changes, "id": subscription_id})
+    if body.secret is not None:
+        await conn.execute(text("update public.webhook_subscription_secrets set secret = :s, updated_at = now()"
+                                " where subscription_id = :id"),
+                           {"s": body.secret.get_secret_value(), "id": subscription_id})
+    return await _subscription(conn, subscription_id)
+
+
+@router.delete("/subscriptions/{subscription_id}", status_code=204)
+async def delete_subscription(subscription_id: UUID, conn: Connection, principal: Admin):
+    deleted = (await conn.execute(text("delete from public.webhook_subscriptions where id = :id returning id"),
+                                  {"id": subscription_id})).first()
+    if deleted is None:
+        raise ProblemError(404, "Not found", f"no webhook subscription {subscription_id}")
+
+
+_DELIVERY = """select id, subscription_id, event_id, event_type, status, attempts, last_status_code, last_error,
+  created_at, delivered_at, payload from public.webhook_deliveries"""
+
+
+@router.get("/deliveries", response_model=list[Delivery], summary="Recent deliveries, newest first (staff)")
+async def list_deliveries(
+    conn: Connection, principal: Staff,
+    subscription_id: UUID | None = None,
+    status: Annotated[list[DeliveryStatus] | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+):
+    rows = (await conn.execute(text(
+        f"""{_DELIVERY} where (cast(:sub as uuid) is null or subscription_id = :sub)
+              and (cast(:status as text[]) is null or status = any(cast(:status as text[])))
+            order by created_at desc, id limit :limit"""),
+        {"sub": subscription_id, "status": status, "limit": limit})).mappings()
+    return [Delivery(**r) for r in rows]
+
+
+@router.get("/deliveries/{delivery_id}", response_model=DeliveryDetail, summary="A delivery and every attempt")
+async def get_delivery(delivery_id: UUID, conn: Connection, principal: Staff):
+    row = (await conn.execute(text(f"{_DELIVERY} where id = :id"), {"id": delivery_id})).mappings().first()
+    if row is None:
+        raise ProblemError(404, "Not found", f"no webhook delivery {delivery_id}")
+    attempts = (await conn.execute(text(
+        "select attempt, started_at, status_code, latency_ms, error, succeeded from public.webhook_attempts"
+        " where delivery_id = :id order by id"), {"id": delivery_id})).mappings()
+    return DeliveryDetail(**row, attempt_log=[Attempt(**a) for a in attempts])
+
+
+@router.post("/deliveries/{delivery_id}/resend", status_code=202, response_model=Delivery,
+             summary="Send a delivery again (with a fresh set of attempts)")
+async def resend_delivery(delivery_id: UUID, conn: Connection, principal: Staff):
+    row = (await conn.execute(text(
+        "update public.webhook_deliveries set status = 'pending', updated_at = now() where id = :id"
+        " returning id, subscription_id, event_id, event_type, status, attempts, last_status_code, last_error,"
+        " created_at, delivered_at"), {"id": delivery_id})).mappings().first()
+    if row is None:
+        raise ProblemError(404, "Not found", f"no webhook delivery {delivery_id}")
+    await enqueue_async(conn, delivery_message(str(delivery_id)))
+    return Delivery(**row)
