@@ -213,7 +213,8 @@ def load_problem(conn, start: datetime, days: int) -> LoadedShop:
     work_orders = [WorkOrder(str(w), None if due is None else minute(due), priority)
                    for w, due, priority in conn.execute(WORK_ORDERS, ([uuid.UUID(w) for w in wo_ids],)).fetchall()]
     weights = Weights(**settings().bayflow_schedule_weights)
-    problem = Problem(start, horizon, technicians, bays, work_orders, tasks, previous, weights)
+    # The horizon starts at `start` on the shop's clock, so reasons read in shop-local time.
+    problem = Problem(start.astimezone(tz), horizon, technicians, bays, work_orders, tasks, previous, weights)
     return LoadedShop(problem, versions, in_progress)
 
 

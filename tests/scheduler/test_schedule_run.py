@@ -144,3 +144,13 @@ def test_recurring_shifts_follow_local_time_and_skip_weekends():
                              start, start + timedelta(days=4)))
     assert [o.astimezone(berlin).strftime("%a %H:%M") for o, _ in found] == ["Fri 08:00", "Mon 08:00"]
     assert [o.hour for o, _ in found] == [7, 6]  # 08:00 CET, then 08:00 CEST in UTC
+
+
+def test_reasons_read_in_the_shops_local_time(shop):
+    with psycopg.connect(shop) as conn:
+        conn.execute("update public.shop_settings set timezone = 'America/Chicago'")
+        conn.commit()
+        run_id = run_schedule(conn, "test: manual", now=NOW, params=FAST)
+        (why,) = conn.execute("select why from public.schedule_items where run_id = %s and task_id = %s",
+                              (run_id, "00000000-0000-0000-0000-000000000012")).fetchone()
+    assert "starts 04:30: parts arrive 04:30" in why  # 10:30 UTC is 04:30 in Chicago
