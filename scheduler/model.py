@@ -4,12 +4,17 @@ One optional interval per (task, eligible technician) and per (task, eligible ba
 see `pools.py`); exactly one of each is present. Technician and bay unavailability are
 fixed intervals in the same NoOverlap (Cumulative for a pool of several bays), so a task
 never spans a gap in availability.
+
+The model may cover only some tasks, the others `fixed` where a schedule put them (the
+neighbourhoods of `lns.py`): fixed tasks then occupy their technician and bay, bound the
+starts of their successors and the ends of their predecessors, and count in their work
+order's finish.
 """
 from ortools.sat.python import cp_model
 
 from scheduler.diagnose import candidate_bays, candidate_techs, release_time
 from scheduler.pools import BayPools
-from scheduler.problem import Assignment, Problem, Task, Window, complement
+from scheduler.problem import Assignment, Problem, Task, Window, complement, subtract
 
 
 def start_windows(windows, release: int, duration: int, horizon: int) -> list[list[int]]:
@@ -25,12 +30,26 @@ def start_windows(windows, release: int, duration: int, horizon: int) -> list[li
 class Variables:
     """With `soft_locks`, each locked field is kept only if its literal in `lock_kept` is true
     (used to find which locks cannot all hold together); bays are then not pooled, since
-    a lock may be dropped. `on_bay` and `bay_intervals` are keyed by pool (`pools.key_of`)."""
+    a lock may be dropped. `on_bay` and `bay_intervals` are keyed by pool (`pools.key_of`),
+    and so are the bays of `fixed` assignments (tasks not in `tasks`, kept where they are)."""
 
-    def __init__(self, model: cp_model.CpModel, problem: Problem, tasks: list[Task], soft_locks: bool = False):
+    def __init__(self, model: cp_model.CpModel, problem: Problem, tasks: list[Task], soft_locks: bool = False,
+                 fixed: dict[str, Assignment] | None = None, pools: BayPools | None = None):
         self.model, self.problem, self.tasks, self.soft_locks = model, problem, tasks, soft_locks
-        self.pools = BayPools(problem, pooled=not soft_locks)
+        self.pools = pools or BayPools(problem, pooled=not soft_locks)
+        self.fixed = fixed or {}
         self.lock_kept: list[tuple[str, str, cp_model.IntVar]] = []  # (task, field, kept)
+        self.tech_taken: dict[str, list[Window]] = {}  # technician -> windows of its fixed tasks
+        self.pool_taken: dict[str, list[Window]] = {}  # pool -> windows of its fixed tasks
+        self.latest_end: dict[str, int] = {}  # task -> start of its earliest fixed successor
+        for a in self.fixed.values():
+            self.tech_taken.setdefault(a.technician, []).append(Window(a.start, a.end))
+            if a.bay is not None:
+                self.pool_taken.setdefault(a.bay, []).append(Window(a.start, a.end))
+            for pred in problem.task_by_id[a.task].predecessors:
+                self.latest_end[pred] = min(self.latest_end.get(pred, problem.horizon), a.start)
+        self._tech_free: dict[str, tuple[Window, ...]] = {}
+        self._pool_free: dict[str, tuple[Window, ...]] = {}
         self.start: dict[str, cp_model.IntVar] = {}
         self.end: dict[str, cp_model.IntVar] = {}
         self.on_tech: dict[str, dict[str, cp_model.IntVar]] = {}  # task -> tech -> presence
@@ -40,14 +59,32 @@ class Variables:
         for task in tasks:
             self._add_task(task)
 
+    def tech_free(self, tech) -> tuple[Window, ...]:
+        """The technician's working windows minus the fixed tasks on them."""
+        if tech.id not in self._tech_free:
+            taken = self.tech_taken.get(tech.id)
+            available = self.problem.available(tech)
+            self._tech_free[tech.id] = subtract(available, taken) if taken else available
+        return self._tech_free[tech.id]
+
+    def bay_free(self, bay) -> tuple[Window, ...]:
+        """The bay's open windows, minus its fixed tasks when it is a pool of its own (a larger
+        pool has room left beside a fixed task: its Cumulative counts them)."""
+        key = self.pools.key_of[bay.id]
+        if key not in self._pool_free:
+            taken, open_ = self.pool_taken.get(key), self.problem.bay_open(bay)
+            self._pool_free[key] = subtract(open_, taken) if taken and self.pools.size(key) == 1 else open_
+        return self._pool_free[key]
+
     def _add_task(self, task: Task) -> None:
         p, m = self.problem, self.model
-        release = release_time(task)
+        release = max([release_time(task)] + [self.fixed[q].end for q in task.predecessors if q in self.fixed])
+        latest = self.latest_end.get(task.id, p.horizon)
         techs = p.eligible_techs(task) if self.soft_locks else candidate_techs(p, task)
         bays = p.eligible_bays(task) if self.soft_locks else candidate_bays(p, task)
-        tech_starts = {t.id: start_windows(p.available(t), release, task.duration, p.horizon) for t in techs}
+        tech_starts = {t.id: start_windows(self.tech_free(t), release, task.duration, latest) for t in techs}
         tech_starts = {k: v for k, v in tech_starts.items() if v}
-        bay_starts = {self.pools.key_of[b.id]: start_windows(p.bay_open(b), release, task.duration, p.horizon)
+        bay_starts = {self.pools.key_of[b.id]: start_windows(self.bay_free(b), release, task.duration, latest)
                       for b in bays}
         bay_starts = {k: v for k, v in bay_starts.items() if v}
         if task.lock.start is not None and not self.soft_locks:
@@ -105,22 +142,28 @@ class Constraints:
                 if pred in v.end:
                     m.add(v.start[task.id] >= v.end[pred])
         for tech in p.technicians:
-            blocked = complement(p.available(tech), p.horizon) if tech.availability is not None else ()
-            self._resource(v.tech_intervals[tech.id], blocked, f"off[{tech.id}]")
+            if v.tech_intervals[tech.id]:
+                self._resource(v.tech_intervals[tech.id], complement(v.tech_free(tech), p.horizon), f"off[{tech.id}]")
         for key, bays in v.pools.members.items():
-            self._resource(v.bay_intervals[key], bays[0].downtime, f"down[{key}]", capacity=len(bays))
+            if not v.bay_intervals[key]:
+                continue
+            if len(bays) == 1:
+                self._resource(v.bay_intervals[key], complement(v.bay_free(bays[0]), p.horizon), f"down[{key}]")
+            else:
+                self._resource(v.bay_intervals[key], bays[0].downtime, f"down[{key}]", capacity=len(bays),
+                               taken=v.pool_taken.get(key, ()))
 
-    def _resource(self, intervals, blocked: tuple[Window, ...], name: str, capacity: int = 1) -> None:
-        """At most `capacity` of `intervals` at once, none during `blocked`."""
-        m = self.v.model
-        if not intervals:
-            return
-        fixed = [m.new_fixed_size_interval_var(w.start, w.length, name) for w in blocked
-                 if w.end > 0 and w.start < self.v.problem.horizon]
+    def _resource(self, intervals, blocked: tuple[Window, ...], name: str, capacity: int = 1, taken=()) -> None:
+        """At most `capacity` of `intervals` at once, none during `blocked`, one fewer during each of `taken`."""
+        m, horizon = self.v.model, self.v.problem.horizon
+        blocked = [m.new_fixed_size_interval_var(w.start, w.length, name) for w in blocked
+                   if w.end > 0 and w.start < horizon]
         if capacity > 1:
-            m.add_cumulative(intervals + fixed, [1] * len(intervals) + [capacity] * len(fixed), capacity)
-        elif len(intervals) + len(fixed) > 1:
-            m.add_no_overlap(intervals + fixed)
+            taken = [m.new_fixed_size_interval_var(w.start, w.length, f"taken[{name}]") for w in taken]
+            m.add_cumulative(intervals + blocked + taken,
+                             [1] * len(intervals) + [capacity] * len(blocked) + [1] * len(taken), capacity)
+        elif len(intervals) + len(blocked) > 1:
+            m.add_no_overlap(intervals + blocked)
 
 
 class Objective:
@@ -139,9 +182,13 @@ class Objective:
         by_wo: dict[str, list] = {}
         for task in v.tasks:
             by_wo.setdefault(task.work_order, []).append(v.end[task.id])
+        floor: dict[str, int] = {}  # work order -> end of its last fixed task
+        for a in v.fixed.values():
+            wo = p.task_by_id[a.task].work_order
+            floor[wo] = max(floor.get(wo, 0), a.end)
         for wo_id, ends in by_wo.items():
             # Minimised, so `done` settles at the last end and `late` at max(0, done - due).
-            done = m.new_int_var(0, p.horizon, f"done[{wo_id}]")
+            done = m.new_int_var(floor.get(wo_id, 0), p.horizon, f"done[{wo_id}]")
             for end in ends:
                 m.add(done >= end)
             self.done[wo_id] = done
@@ -198,3 +245,14 @@ def add_hint(v: Variables, objective: Objective, hint: dict[str, Assignment]) ->
             v.model.add_hint(present, tech == a.technician)
         for pool, present in v.on_bay.get(task.id, {}).items():
             v.model.add_hint(present, pool == v.pools.key_of.get(a.bay))
+
+
+def read_solution(solver: cp_model.CpSolver, v: Variables) -> dict[str, Assignment]:
+    """The solved placement of the model's tasks, with bay pool keys where a task went to a pool."""
+    placed = {}
+    for task in v.tasks:
+        tech = next(k for k, x in v.on_tech[task.id].items() if solver.boolean_value(x))
+        bay = next((k for k, x in v.on_bay.get(task.id, {}).items() if solver.boolean_value(x)), None)
+        start = solver.value(v.start[task.id])
+        placed[task.id] = Assignment(task.id, tech, bay, start, start + task.duration)
+    return placed

@@ -42,5 +42,12 @@ def evaluate(problem: Problem, placed: dict[str, Assignment]) -> dict[str, Term]
             "stability": Term(stability, w.stability)}
 
 
+def work_order_costs(problem: Problem, placed: dict[str, Assignment]) -> dict[str, int]:
+    """Each work order's share of the tardiness and completion terms, weighted."""
+    w, late = problem.weights, lateness(problem, placed)
+    return {wo: w.completion * end + w.tardiness * problem.wo_by_id[wo].priority * late.get(wo, 0)
+            for wo, end in finish(problem, placed).items()}
+
+
 def total(terms: dict[str, Term]) -> int:
     return sum(t.weighted for t in terms.values())

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from scheduler import objective
+from scheduler import lns, objective
 from scheduler.diagnose import blocked_by, diagnose
 from scheduler.explain import Explainer
 from scheduler.greedy import earliest_start_schedule, greedy_schedule
 from scheduler.leftshift import left_shift
-from scheduler.model import Constraints, Objective, Variables, add_hint
+from scheduler.model import Constraints, Objective, Variables, add_hint, read_solution
 from scheduler.problem import Assignment, Problem, hhmm
 from scheduler.result import Diagnosis, Result, ScheduledTask, Term
 from scheduler.scenario import to_dict
@@ -27,9 +27,9 @@ from scheduler.scenario import to_dict
 MIN_SEARCH_S = 1.0
 # At most this share of the time limit goes to the earliest-start hint; past it, EDD is the hint.
 HINT_SHARE = 0.2
-# `_run` searches by default for PROBE_S, then goes on by default if the gap is at most
-# PROVABLE_GAP (benchmark shops after 1 s: 50 tasks 2-16%, 1,000 tasks 23%), else with LNS
-# only (200 tasks: 45-55%).
+# `_run` searches the whole model for PROBE_S, then goes on so if the gap is at most
+# PROVABLE_GAP (benchmark shops after 1 s: 50 tasks 2-16%, 1,000 tasks 23%), else by
+# neighbourhoods (200 tasks: 45-55%).
 PROBE_S = 1.0
 PROVABLE_GAP = 0.3
 STATUS = {cp_model.OPTIMAL: "optimal", cp_model.FEASIBLE: "feasible",
@@ -49,13 +49,12 @@ class SolverParameters:
         return {"time_limit_s": self.time_limit_s, "num_workers": self.num_workers,
                 "random_seed": self.random_seed, "presolve": self.presolve}
 
-    def solver(self, time_limit_s: float | None = None, lns_only: bool = False) -> cp_model.CpSolver:
+    def solver(self, time_limit_s: float | None = None) -> cp_model.CpSolver:
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = self.time_limit_s if time_limit_s is None else time_limit_s
         solver.parameters.num_workers = self.num_workers
         solver.parameters.random_seed = self.random_seed
         solver.parameters.cp_model_presolve = self.presolve
-        solver.parameters.use_lns_only = lns_only
         return solver
 
 
@@ -130,19 +129,21 @@ def hint_schedule(problem: Problem, diagnoses: list[Diagnosis], edd: dict[str, A
 
 @dataclass
 class _Search:
-    """What `_run` found: status, the solver holding the solution, the best proven bound."""
+    """What `_run` found: status, the placement (bays by pool key) if any, the best proven bound."""
     code: int
-    solver: cp_model.CpSolver
+    placed: dict[str, Assignment] | None
     bound: float
     v: Variables
     edd: dict[str, Assignment]  # the baseline
     hint: dict[str, Assignment]
     first: _FirstSolution
+    by_neighbourhoods: bool = False
 
 
 def _run(problem: Problem, diagnoses: list[Diagnosis], params: SolverParameters, started: float):
-    """One CP-SAT solve with what is left of the time limit, which counts from `started`
-    (diagnoses, greedy and model building included), but at least `MIN_SEARCH_S`."""
+    """Solve with what is left of the time limit, which counts from `started` (diagnoses,
+    greedy and model building included), but at least `MIN_SEARCH_S`: CP-SAT on the whole
+    model first, then, if the gap is still wide, neighbourhood search (`lns.py`)."""
     edd = baseline(problem, diagnoses)
     hint = hint_schedule(problem, diagnoses, edd, started + HINT_SHARE * params.time_limit_s)
     model, v, goal = build(problem, diagnoses)
@@ -154,33 +155,27 @@ def _run(problem: Problem, diagnoses: list[Diagnosis], params: SolverParameters,
     if code == cp_model.MODEL_INVALID:
         raise RuntimeError(f"CP-SAT rejected the model: {model.validate()}")
     left -= solver.wall_time
+    found = read_solution(solver, v) if code in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
+    if code == cp_model.FEASIBLE and left > 0:
+        gap = (solver.objective_value - solver.best_objective_bound) / max(1.0, abs(solver.objective_value))
+        if gap > PROVABLE_GAP:
+            # The whole-model search would not close this gap in time (its bound barely moves on
+            # larger shops); re-solving small neighbourhoods improves the schedule far faster.
+            found = lns.improve(problem, v.tasks, found, v.pools, time.perf_counter() + left,
+                                params.num_workers, params.random_seed)
+            return _Search(code, found, solver.best_objective_bound, v, edd, hint, first, by_neighbourhoods=True)
     if code in (cp_model.FEASIBLE, cp_model.UNKNOWN) and left > 0:
-        lns_only = False
-        if code == cp_model.FEASIBLE:
-            # Default search (one worker on full search, one on LNS and heuristics) proves small
-            # shops optimal, but its bound barely moves on larger ones: there both workers on
-            # LNS improve the schedule far faster (200 tasks at 5 s: ~280k vs ~350k).
-            gap = (solver.objective_value - solver.best_objective_bound) / max(1.0, abs(solver.objective_value))
-            lns_only = gap > PROVABLE_GAP
+        if found is not None:
             model.clear_hints()
-            add_hint(v, goal, assignments(solver, v))
-        more = params.solver(left, lns_only=lns_only)
+            add_hint(v, goal, found)
+        more = params.solver(left)
         more_code = more.solve(model, first)
-        if more_code in (cp_model.OPTIMAL, cp_model.FEASIBLE) or code == cp_model.UNKNOWN:
-            bound = max(solver.best_objective_bound, more.best_objective_bound)  # LNS only proves none
-            return _Search(more_code, more, bound, v, edd, hint, first)
-    return _Search(code, solver, solver.best_objective_bound, v, edd, hint, first)
-
-
-def assignments(solver: cp_model.CpSolver, v: Variables) -> dict[str, Assignment]:
-    """The solution, with bay pool keys where a task went to a pool."""
-    placed = {}
-    for task in v.tasks:
-        tech = next(k for k, x in v.on_tech[task.id].items() if solver.boolean_value(x))
-        bay = next((k for k, x in v.on_bay.get(task.id, {}).items() if solver.boolean_value(x)), None)
-        start = solver.value(v.start[task.id])
-        placed[task.id] = Assignment(task.id, tech, bay, start, start + task.duration)
-    return placed
+        if more_code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            bound = max(solver.best_objective_bound, more.best_objective_bound)
+            return _Search(more_code, read_solution(more, v), bound, v, edd, hint, first)
+        if code == cp_model.UNKNOWN:
+            return _Search(more_code, None, more.best_objective_bound, v, edd, hint, first)
+    return _Search(code, found, solver.best_objective_bound, v, edd, hint, first)
 
 
 def solve(problem: Problem, params: SolverParameters = SolverParameters()) -> Result:
@@ -205,7 +200,9 @@ def solve(problem: Problem, params: SolverParameters = SolverParameters()) -> Re
     placed: dict[str, Assignment] = {}
     status, parameters = STATUS[run.code], params.to_dict()
     if run.code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        placed = left_shift(problem, run.v.pools.assign(assignments(run.solver, run.v)))
+        placed = left_shift(problem, run.v.pools.assign(run.placed))
+        if run.by_neighbourhoods:
+            parameters = {**parameters, "source": "lns"}
     elif run.code == cp_model.UNKNOWN and len(run.hint) == len(run.v.tasks):
         # CP-SAT found nothing in time (a very large shop): publish the hint, a greedy schedule
         # that meets every hard constraint, rather than nothing.

@@ -1,0 +1,85 @@
+"""Neighbourhood search (`scheduler.lns`): it improves schedules, keeps every hard constraint
+and every lock, and drops a searcher's result that collides with another's change."""
+import time
+from dataclasses import replace
+
+from scheduler import SolverParameters, lns, solve
+from scheduler.diagnose import diagnose
+from scheduler.generate import generate
+from scheduler.objective import evaluate, total
+from scheduler.pools import BayPools
+from scheduler.problem import Assignment, Lock
+from scheduler.solver import baseline
+from tests.scheduler.schedule_checker import violations
+
+
+def pooled(pools: BayPools, placed: dict[str, Assignment]) -> dict[str, Assignment]:
+    return {k: replace(a, bay=pools.key_of[a.bay] if a.bay else None) for k, a in placed.items()}
+
+
+def searched(problem, seconds: float, seed: int = 0):
+    """(start, improved, pools): the EDD schedule and what `seconds` of search make of it."""
+    excluded = {d.task for d in diagnose(problem)}
+    tasks = [t for t in problem.tasks if t.id not in excluded]
+    pools = BayPools(problem)
+    start = pooled(pools, baseline(problem))
+    improved = lns.improve(problem, tasks, start, pools, time.perf_counter() + seconds, workers=2, seed=seed)
+    return start, improved, pools
+
+
+def test_search_improves_the_greedy_schedule_and_keeps_every_hard_constraint():
+    problem = generate(80, 6, 4, seed=5)
+    start, improved, pools = searched(problem, 1.5)
+    assert set(improved) == set(start)
+    assert total(evaluate(problem, improved)) < total(evaluate(problem, start))
+    unscheduled = {d.task for d in diagnose(problem)}
+    assert violations(problem, pools.assign(improved), unscheduled) == []
+
+
+def test_locked_fields_stay_where_the_dispatcher_put_them():
+    problem = generate(60, 5, 4, seed=8)
+    edd = baseline(problem)
+    chosen = [t for t in problem.tasks if t.id in edd][::6]
+    locks = {}
+    for i, task in enumerate(chosen):
+        a = edd[task.id]
+        fields = [{"start": a.start}, {"technician": a.technician}, {"bay": a.bay} if a.bay else {"start": a.start},
+                  {"start": a.start, "technician": a.technician, "bay": a.bay}][i % 4]
+        locks[task.id] = Lock(**fields)
+    problem = replace(problem, tasks=[replace(t, lock=locks.get(t.id, Lock())) for t in problem.tasks])
+    _, improved, pools = searched(problem, 1.0, seed=3)
+    placed = pools.assign(improved)
+    assert violations(problem, placed, {d.task for d in diagnose(problem)}) == []
+    for task_id, lock in locks.items():
+        for field in ("start", "technician", "bay"):
+            if getattr(lock, field) is not None:
+                assert getattr(placed[task_id], field) == getattr(lock, field), (task_id, field)
+
+
+def test_a_stale_result_that_collides_with_a_newer_change_is_dropped():
+    problem = generate(30, 3, 2, seed=2)
+    pools = BayPools(problem)
+    placed = pooled(pools, baseline(problem))
+    schedule = lns._Schedule(problem, pools, placed)
+    _, version = schedule.snapshot()
+    mover, other = sorted(placed.values(), key=lambda a: a.start)[-2:]
+    # Another searcher moved `other` meanwhile (to where it already is: a no-op change).
+    schedule.offer({other.task: other}, version)
+    assert schedule.version == version + 1
+    # A result found against the old version that puts `mover` on top of `other` is dropped.
+    clash = replace(mover, technician=other.technician, start=other.start,
+                    end=other.start + problem.task_by_id[mover.task].duration)
+    schedule.offer({mover.task: clash}, version)
+    assert schedule.placed[mover.task] == mover and schedule.version == version + 1
+    # One that fits beside the newer change (here: `mover` where it is) is kept.
+    schedule.offer({mover.task: mover}, version)
+    assert schedule.version == version + 2
+
+
+def test_a_shop_with_a_wide_gap_is_finished_by_neighbourhood_search():
+    problem = generate(200, 12, 8, seed=2)  # the benchmark's 200-task shop: gap ~50% after 1 s
+    result = solve(problem, SolverParameters(time_limit_s=3.0))
+    assert result.status == "feasible" and result.parameters["source"] == "lns"
+    assert result.objective < result.baseline_objective
+    placed = {i.task: i for i in result.items}
+    assert violations(problem, placed, set(result.unscheduled)) == []
