@@ -53,8 +53,9 @@ class Neighbourhoods:
         wo = self.rng.choices(list(costs), weights=list(costs.values()))[0]
         own = [t.id for t in self.by_wo[wo]]
         techs = set().union(*(self.techs_of[t] for t in own))
+        bays = {placed[t].bay for t in own} - {None}
         anchor = self.rng.randint(min(self.release[t] for t in own), min(placed[t].start for t in own))
-        others = sorted((a for a in placed.values() if a.technician in techs and a.task not in own),
+        others = sorted((a for a in placed.values() if (a.technician in techs or a.bay in bays) and a.task not in own),
                         key=lambda a: abs(a.start - anchor))
         return set(own) | {a.task for a in others[:max(0, size - len(own))]}
 

@@ -7,6 +7,7 @@ as lock conflicts and left out, and the rest is solved again.
 """
 import hashlib
 import json
+import threading
 import time
 from dataclasses import dataclass
 
@@ -27,11 +28,15 @@ from scheduler.scenario import to_dict
 MIN_SEARCH_S = 1.0
 # At most this share of the time limit goes to the earliest-start hint; past it, EDD is the hint.
 HINT_SHARE = 0.2
-# `_run` searches the whole model for PROBE_S, then goes on so if the gap is at most
-# PROVABLE_GAP (benchmark shops after 1 s: 50 tasks 2-16%, 1,000 tasks 23%), else by
-# neighbourhoods (200 tasks: 45-55%).
-PROBE_S = 1.0
+# `_run` searches the whole model, and after PROBE_S hands over to neighbourhood search if
+# the gap is then wider than PROVABLE_GAP (benchmark shops after 0.3 s: 50 tasks 2-16%,
+# 1,000 tasks 23% (known only after ~1 s), 200 tasks 45-55%).
+PROBE_S = 0.3
 PROVABLE_GAP = 0.3
+# Measured with bench/scheduler_bench.py's shops: presolve takes the 50-task proof from
+# 0.2-2.3 s to 0.3-0.9 s, but delays the first solution by 0.1 s at 100 tasks, 0.5 s at 200,
+# and past 4 s at 1,000.
+PRESOLVE_MAX_TASKS = 100
 STATUS = {cp_model.OPTIMAL: "optimal", cp_model.FEASIBLE: "feasible",
           cp_model.INFEASIBLE: "infeasible", cp_model.UNKNOWN: "timeout"}
 
@@ -41,20 +46,22 @@ class SolverParameters:
     time_limit_s: float = 10.0
     num_workers: int = 2  # this machine has 2 cores; more workers only add noise
     random_seed: int = 0
-    # Measured on this machine (bench/scheduler_bench.py): CP-SAT's presolve costs seconds on
-    # a few hundred tasks and slows both the first solution and the proof on 50 tasks.
-    presolve: bool = False
+    # CP-SAT's presolve; None: only on models of at most PRESOLVE_MAX_TASKS tasks.
+    presolve: bool | None = None
 
-    def to_dict(self) -> dict:
+    def presolves(self, tasks: int) -> bool:
+        return self.presolve if self.presolve is not None else tasks <= PRESOLVE_MAX_TASKS
+
+    def to_dict(self, tasks: int) -> dict:
         return {"time_limit_s": self.time_limit_s, "num_workers": self.num_workers,
-                "random_seed": self.random_seed, "presolve": self.presolve}
+                "random_seed": self.random_seed, "presolve": self.presolves(tasks)}
 
-    def solver(self, time_limit_s: float | None = None) -> cp_model.CpSolver:
+    def solver(self, tasks: int, time_limit_s: float | None = None) -> cp_model.CpSolver:
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = self.time_limit_s if time_limit_s is None else time_limit_s
         solver.parameters.num_workers = self.num_workers
         solver.parameters.random_seed = self.random_seed
-        solver.parameters.cp_model_presolve = self.presolve
+        solver.parameters.cp_model_presolve = self.presolves(tasks)
         return solver
 
 
@@ -64,14 +71,35 @@ def input_hash(problem: Problem) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-class _FirstSolution(cp_model.CpSolverSolutionCallback):
+class _Progress(cp_model.CpSolverSolutionCallback):
+    """Times the first solution and keeps the best objective and bound so far; once `PROBE_S`
+    has passed and both are known, stops the search if the gap is wider than `PROVABLE_GAP`
+    (`watch`, run beside the solve)."""
+
     def __init__(self, started: float):
         super().__init__()
         self.started, self.seconds = started, None
+        self.objective: float | None = None
+        self.bound: float | None = None
+        self.gave_up = False
 
     def on_solution_callback(self) -> None:
         if self.seconds is None:
             self.seconds = round(time.perf_counter() - self.started, 3)
+        self.objective = self.objective_value
+
+    def on_bound(self, bound: float) -> None:
+        self.bound = bound
+
+    def watch(self, solver: cp_model.CpSolver, done: threading.Event) -> None:
+        if done.wait(PROBE_S):
+            return
+        while self.objective is None or self.bound is None:
+            if done.wait(0.05):
+                return
+        if (self.objective - self.bound) / max(1.0, abs(self.objective)) > PROVABLE_GAP:
+            self.gave_up = True
+            solver.stop_search()
 
 
 def build(problem: Problem, diagnoses: list[Diagnosis]):
@@ -101,7 +129,7 @@ def lock_conflicts(problem: Problem, diagnoses: list[Diagnosis], params: SolverP
         return []
     Constraints(v).add_all()
     model.maximize(sum(kept for _, _, kept in v.lock_kept))
-    solver = params.solver(max(1.0, params.time_limit_s / 2))
+    solver = params.solver(len(v.tasks), max(1.0, params.time_limit_s / 2))
     if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return []
     out = []
@@ -136,46 +164,37 @@ class _Search:
     v: Variables
     edd: dict[str, Assignment]  # the baseline
     hint: dict[str, Assignment]
-    first: _FirstSolution
+    first: _Progress
     by_neighbourhoods: bool = False
 
 
 def _run(problem: Problem, diagnoses: list[Diagnosis], params: SolverParameters, started: float):
     """Solve with what is left of the time limit, which counts from `started` (diagnoses,
     greedy and model building included), but at least `MIN_SEARCH_S`: CP-SAT on the whole
-    model first, then, if the gap is still wide, neighbourhood search (`lns.py`)."""
+    model, handing over to neighbourhood search (`lns.py`) if its gap stays wide."""
     edd = baseline(problem, diagnoses)
     hint = hint_schedule(problem, diagnoses, edd, started + HINT_SHARE * params.time_limit_s)
     model, v, goal = build(problem, diagnoses)
     add_hint(v, goal, hint)
-    first = _FirstSolution(started)
+    progress = _Progress(started)
     left = max(MIN_SEARCH_S, params.time_limit_s - (time.perf_counter() - started))
-    solver = params.solver(min(left, PROBE_S) if left >= 2 * MIN_SEARCH_S else left)
-    code = solver.solve(model, first)
+    solver = params.solver(len(v.tasks), left)
+    solver.best_bound_callback = progress.on_bound
+    done = threading.Event()
+    watcher = threading.Thread(target=progress.watch, args=(solver, done), daemon=True)
+    watcher.start()
+    code = solver.solve(model, progress)
+    done.set()
+    watcher.join()
     if code == cp_model.MODEL_INVALID:
         raise RuntimeError(f"CP-SAT rejected the model: {model.validate()}")
-    left -= solver.wall_time
     found = read_solution(solver, v) if code in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
-    if code == cp_model.FEASIBLE and left > 0:
-        gap = (solver.objective_value - solver.best_objective_bound) / max(1.0, abs(solver.objective_value))
-        if gap > PROVABLE_GAP:
-            # The whole-model search would not close this gap in time (its bound barely moves on
-            # larger shops); re-solving small neighbourhoods improves the schedule far faster.
-            found = lns.improve(problem, v.tasks, found, v.pools, time.perf_counter() + left,
-                                params.num_workers, params.random_seed)
-            return _Search(code, found, solver.best_objective_bound, v, edd, hint, first, by_neighbourhoods=True)
-    if code in (cp_model.FEASIBLE, cp_model.UNKNOWN) and left > 0:
-        if found is not None:
-            model.clear_hints()
-            add_hint(v, goal, found)
-        more = params.solver(left)
-        more_code = more.solve(model, first)
-        if more_code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            bound = max(solver.best_objective_bound, more.best_objective_bound)
-            return _Search(more_code, read_solution(more, v), bound, v, edd, hint, first)
-        if code == cp_model.UNKNOWN:
-            return _Search(more_code, None, more.best_objective_bound, v, edd, hint, first)
-    return _Search(code, found, solver.best_objective_bound, v, edd, hint, first)
+    if progress.gave_up and found is not None:
+        # The whole-model search would not close this gap in time (its bound barely moves on
+        # larger shops); re-solving small neighbourhoods improves the schedule far faster.
+        deadline = time.perf_counter() + left - solver.wall_time
+        found = lns.improve(problem, v.tasks, found, v.pools, deadline, params.num_workers, params.random_seed)
+    return _Search(code, found, solver.best_objective_bound, v, edd, hint, progress, progress.gave_up)
 
 
 def solve(problem: Problem, params: SolverParameters = SolverParameters()) -> Result:
@@ -198,7 +217,7 @@ def solve(problem: Problem, params: SolverParameters = SolverParameters()) -> Re
         run = _run(problem, diagnoses, params, started)
 
     placed: dict[str, Assignment] = {}
-    status, parameters = STATUS[run.code], params.to_dict()
+    status, parameters = STATUS[run.code], params.to_dict(len(run.v.tasks))
     if run.code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         placed = left_shift(problem, run.v.pools.assign(run.placed))
         if run.by_neighbourhoods:
