@@ -45,7 +45,7 @@ class Settings(BaseSettings):
 
     bayflow_schedule_horizon_days: int = Field(default=7, ge=1, le=60, description="days ahead the scheduler plans")
     bayflow_solver_time_limit_s: float = Field(default=10.0, gt=0, description="CP-SAT time limit per schedule run")
-    bayflow_solver_workers: int = Field(default=2, ge=1, description="CP-SAT num_workers (keep <= cores)")
+    bayflow_solver_workers: int = Field(default=2, ge=1, description="CP-SAT num_workers, and neighbourhood searchers (keep <= cores)")
     bayflow_schedule_weights: dict[str, int] = Field(
         default_factory=dict,
         description='JSON objective weights, e.g. {"tardiness": 10, "completion": 1, "stability": 5}; unset keys keep defaults')

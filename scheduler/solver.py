@@ -29,8 +29,8 @@ MIN_SEARCH_S = 1.0
 # At most this share of the time limit goes to the earliest-start hint; past it, EDD is the hint.
 HINT_SHARE = 0.2
 # `_run` searches the whole model, and after PROBE_S hands over to neighbourhood search if
-# the gap is then wider than PROVABLE_GAP (benchmark shops after 0.3 s: 50 tasks 2-16%,
-# 1,000 tasks 23% (known only after ~1 s), 200 tasks 45-55%).
+# the gap is then wider than PROVABLE_GAP (benchmark shops in their first second: 50 tasks
+# under 16%, 1,000 tasks 23% once its hint is loaded, 200 tasks 37-55%).
 PROBE_S = 0.3
 PROVABLE_GAP = 0.3
 # Measured with bench/scheduler_bench.py's shops: presolve takes the 50-task proof from
