@@ -164,8 +164,7 @@ class _Search:
     v: Variables
     edd: dict[str, Assignment]  # the baseline
     hint: dict[str, Assignment]
-    first: _Progress
-    by_neighbourhoods: bool = False
+    progress: _Progress  # gave_up: the neighbourhood search finished it
 
 
 def _run(problem: Problem, diagnoses: list[Diagnosis], params: SolverParameters, started: float):
@@ -194,7 +193,7 @@ def _run(problem: Problem, diagnoses: list[Diagnosis], params: SolverParameters,
         # larger shops); re-solving small neighbourhoods improves the schedule far faster.
         deadline = time.perf_counter() + left - solver.wall_time
         found = lns.improve(problem, v.tasks, found, v.pools, deadline, params.num_workers, params.random_seed)
-    return _Search(code, found, solver.best_objective_bound, v, edd, hint, progress, progress.gave_up)
+    return _Search(code, found, solver.best_objective_bound, v, edd, hint, progress)
 
 
 def solve(problem: Problem, params: SolverParameters = SolverParameters()) -> Result:
@@ -220,7 +219,7 @@ def solve(problem: Problem, params: SolverParameters = SolverParameters()) -> Re
     status, parameters = STATUS[run.code], params.to_dict(len(run.v.tasks))
     if run.code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         placed = left_shift(problem, run.v.pools.assign(run.placed))
-        if run.by_neighbourhoods:
+        if run.progress.gave_up:
             parameters = {**parameters, "source": "lns"}
     elif run.code == cp_model.UNKNOWN and len(run.hint) == len(run.v.tasks):
         # CP-SAT found nothing in time (a very large shop): publish the hint, a greedy schedule
@@ -246,7 +245,7 @@ def solve(problem: Problem, params: SolverParameters = SolverParameters()) -> Re
         best_bound=float(run.bound) if placed else None,
         terms=terms if placed else {k: Term(0, t.weight) for k, t in terms.items()},
         solve_seconds=time.perf_counter() - started,
-        first_solution_seconds=run.first.seconds,
+        first_solution_seconds=run.progress.seconds,
         parameters=parameters,
         input_hash=input_hash(problem),
         items=items,
