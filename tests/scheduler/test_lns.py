@@ -1,12 +1,13 @@
 """Neighbourhood search (`scheduler.lns`): it improves schedules, keeps every hard constraint
 and every lock, and drops a searcher's result that collides with another's change."""
+import random
 import time
 from dataclasses import replace
 
 from scheduler import SolverParameters, lns, solve
 from scheduler.diagnose import diagnose
 from scheduler.generate import generate
-from scheduler.objective import evaluate, total
+from scheduler.objective import evaluate, finish, total
 from scheduler.pools import BayPools
 from scheduler.problem import Assignment, Lock
 from scheduler.solver import baseline
@@ -54,6 +55,29 @@ def test_locked_fields_stay_where_the_dispatcher_put_them():
         for field in ("start", "technician", "bay"):
             if getattr(lock, field) is not None:
                 assert getattr(placed[task_id], field) == getattr(lock, field), (task_id, field)
+
+
+def test_a_work_order_with_time_to_spare_is_freed_with_the_work_orders_that_could_take_its_place():
+    problem = generate(80, 6, 4, seed=5)
+    excluded = {d.task for d in diagnose(problem)}
+    tasks = [t for t in problem.tasks if t.id not in excluded]
+    placed = pooled(BayPools(problem), baseline(problem))
+    ends = finish(problem, placed)
+    hood = lns.Neighbourhoods(problem, tasks, random.Random(0))
+    for _ in range(20):
+        freed = hood.deferred_work_order(placed, 25)
+        by_wo: dict[str, set[str]] = {}
+        for task_id in freed:
+            by_wo.setdefault(problem.task_by_id[task_id].work_order, set()).add(task_id)
+
+        def deferred(wo: str) -> bool:
+            first = min(placed[t.id].start for t in hood.by_wo[wo])
+            return (by_wo[wo] == {t.id for t in hood.by_wo[wo]}
+                    and problem.wo_by_id[wo].due - ends[wo] > lns.MIN_SLACK
+                    and all(ends[other] > ends[wo] and placed[t].start >= first
+                            for other, own in by_wo.items() if other != wo for t in own))
+
+        assert len(by_wo) > 1 and any(deferred(wo) for wo in by_wo), sorted(freed)
 
 
 def test_a_stale_result_that_collides_with_a_newer_change_is_dropped():
