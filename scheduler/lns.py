@@ -17,8 +17,8 @@ Neighbourhoods, taken in turn:
   it can finish later, before its due date, and they take its place.
 On the 200-task benchmark shop at 5 s, aiming at late work orders took the mean from
 219-221k (2 series of 6 runs, worst 243k) to 208-214k (5 series of 6, worst 227k), and
-deferring work orders with time to spare from 208-216k (4 series of 12, worst 238k) to
-207-208k (4 series of 12, worst 218k).
+deferring work orders with time to spare from 208-216k (3 series of 12, worst 238k) to
+207-208k (3 series of 12, worst 214k).
 A neighbourhood grows while its steps are solved to optimality well inside `STEP_S`, and
 shrinks when they are not.
 
@@ -40,7 +40,7 @@ from scheduler.problem import Assignment, Problem, Task
 
 STEP_S = 0.1  # time limit of one step
 FIRST_SIZE, MIN_SIZE, MAX_SIZE = 25, 8, 80  # tasks freed per step
-MIN_SLACK, MAX_SLACK = 240, 3 * 1440  # minutes before its due date a work order can be deferred by
+MIN_SLACK, MAX_SLACK = 240, 3 * 1440  # slack (minutes to due) to be deferred; the most that counts in its odds
 
 
 class Neighbourhoods:
