@@ -68,7 +68,7 @@ class Neighbourhoods:
         wo = self.rng.choices(list(late), weights=list(late.values()))[0]
         own = [t.id for t in self.by_wo[wo]]
         soonest = min(self.release[t] for t in own)
-        on_time = self.problem.wo_by_id[wo].due - sum(placed[t].end - placed[t].start for t in own)
+        on_time = self.problem.wo_by_id[wo].due - self.work[wo]
         return self._around(placed, own, self.rng.randint(soonest, max(soonest, on_time)), size)
 
     def deferred_work_order(self, placed: dict[str, Assignment], size: int) -> set[str]:
