@@ -67,11 +67,10 @@ def lower_bound(problem: Problem, time_limit_s: float = 2.0, num_workers: int = 
                 model.add(end[task.id] >= end[pred] + task.duration)
     for i, period in enumerate(periods):
         here = [t for t in tasks if (t.id, i) in in_period]
-        minutes = {tech.id: _overlap(problem.available(tech), period) for tech in problem.technicians}
+        minutes = [(tech.skills, _overlap(problem.available(tech), period)) for tech in problem.technicians]
         for skills in _skill_sets(here):
             demand = [t.duration * in_period[t.id, i] for t in here if skills is None or t.skill in skills]
-            supply = sum(m for tech_id, m in minutes.items()
-                         if skills is None or problem.tech_by_id[tech_id].skills & skills)
+            supply = sum(m for has, m in minutes if skills is None or has & skills)
             model.add(sum(demand) <= supply)
         for bay_type in {t.bay_type for t in here if t.bay_type is not None}:
             demand = [t.duration * in_period[t.id, i] for t in here if t.bay_type == bay_type]

@@ -26,7 +26,8 @@ def two_days(tasks: list[dict]) -> dict:
                         {"id": "ben", "name": "Ben", "skills": ["brakes"], "availability": shift}],
         "bays": [],
         "work_orders": [{"id": f"wo{i}", "due_at": 2880, "priority": 1} for i in range(len(tasks))],
-        "tasks": [{"id": f"t{i}", "name": f"Job {i}", "work_order": f"wo{i}", "bay_type": None, **t} for i, t in enumerate(tasks)],
+        "tasks": [{"id": f"t{i}", "name": f"Job {i}", "work_order": f"wo{i}", "bay_type": None, **t}
+                  for i, t in enumerate(tasks)],
     }
 
 
@@ -34,7 +35,7 @@ def test_work_that_only_one_technician_can_do_waits_for_the_next_day():
     # Three 4-hour engine jobs: only Ana can do them, two a day, so one ends at 12:00 on day two
     # (minute 1680). Counting Ben's free hours, as a bound that ignores skills would, gives 720.
     problem = from_dict(two_days([{"duration_minutes": 240, "skill": "engine"}] * 3))
-    assert working_periods(problem) == tuple(w for w in problem.tech_by_id["ana"].availability)
+    assert working_periods(problem) == problem.tech_by_id["ana"].availability
     optimum = solve(problem, SolverParameters(time_limit_s=2.0))
     assert optimum.status == "optimal" and optimum.objective == 240 + 480 + 1680
     # The relaxation drops the order inside a day (both day-one jobs may end at 240).
