@@ -7,8 +7,9 @@ period, the minutes of tasks whose skill is in a set S fit in the working minute
 technicians having a skill of S (for every S: Hall's condition), and the minutes of each
 bay type fit in its bays' open minutes. A task ends no earlier than its period's start,
 its parts or its predecessor's end, plus its duration, and by its period's end. Work
-orders cost as in the model (stability counts 0). Every schedule is a solution of this
-model at the same cost, so the bound CP-SAT proves for it holds for every schedule.
+orders cost as in the model; stability is left out. Every schedule of these tasks is a
+solution of this model that costs no more, so the bound CP-SAT proves for it holds for
+every schedule.
 
 The whole model's bound barely sees the nights: on the 200-task benchmark shop it stays
 near 167k, while this relaxation is solved to 186,508 in about 2 s (2 workers) against a
@@ -35,8 +36,8 @@ def working_periods(problem: Problem) -> tuple[Window, ...]:
 
 def lower_bound(problem: Problem, time_limit_s: float = 2.0, num_workers: int = 2,
                 random_seed: int = 0) -> float | None:
-    """A proven lower bound on the objective of any schedule of the tasks no diagnosis leaves
-    out; None if the relaxation finds no room for them."""
+    """A proven lower bound on the objective of any schedule of the tasks the pre-solve
+    diagnoses leave in; None if the relaxation finds no room for them."""
     excluded = {d.task for d in diagnose(problem)}
     tasks = [t for t in problem.tasks if t.id not in excluded]
     if not tasks:
