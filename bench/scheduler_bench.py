@@ -8,7 +8,7 @@ time limits of 1, 5 and 10 s, each row giving the end-to-end time to the first f
 schedule, the objective, the proven bound, the gap, the ratio to the greedy baseline and
 the wall time. For 200 tasks a 60 s run gives "the best found". `--seeds` repeats the
 CP-SAT runs with other solver seeds (run-to-run variance; a target must hold for each).
-Each shop also gets the working-period lower bound (`scheduler/bound.py`), and each row
+Each shop also gets the working-period lower bound (`scheduler/periods.py`), and each row
 how far its objective is above it: a ceiling on the distance to the optimum.
 
 Targets on this 2-core machine: 50 tasks proven optimal within 1 s; 200 tasks within 2%
@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scheduler import SolverParameters, solve  # noqa: E402
-from scheduler.bound import lower_bound  # noqa: E402
+from scheduler.periods import lower_bound  # noqa: E402
 from scheduler.generate import generate  # noqa: E402
 from scheduler.objective import evaluate, total  # noqa: E402
 from scheduler.solver import baseline  # noqa: E402

@@ -14,11 +14,16 @@ Neighbourhoods, taken in turn:
   odds by what it costs, around a moment between its release and its current start);
 - a work order with time to spare, picked with odds by its work x slack, with the work
   orders that finish after it on its technicians (their tasks from its first start on):
-  it can finish later, before its due date, and they take its place.
+  it can finish later, before its due date, and they take its place;
+- once the working-period relaxation has a plan (`periods.py`, computed on one core while
+  the first searcher runs): every other step, a work order that finishes in a later period
+  than the plan has it, with the tasks in its planned period on its technicians and bays,
+  first those of work orders the plan has finishing later than they do now.
 On the 200-task benchmark shop at 5 s, aiming at late work orders took the mean from
-219-221k (2 series of 6 runs, worst 243k) to 208-214k (5 series of 6, worst 227k), and
+219-221k (2 series of 6 runs, worst 243k) to 208-214k (5 series of 6, worst 227k),
 deferring work orders with time to spare from 208-216k (3 series of 12, worst 238k) to
-207-208k (3 series of 12, worst 214k).
+207-208k (3 series of 12, worst 214k), and the plan from 205.7-210.5k (3 series of 12-24,
+worst 226k) to 201.9-205.7k (worst 223k).
 A neighbourhood grows while its steps are solved to optimality well inside `STEP_S`, and
 shrinks when they are not.
 
@@ -32,9 +37,12 @@ import time
 
 from ortools.sat.python import cp_model
 
+from collections.abc import Callable
+
 from scheduler import objective
 from scheduler.diagnose import release_time
 from scheduler.model import Constraints, Objective, Variables, add_hint, read_solution
+from scheduler.periods import Plan
 from scheduler.pools import BayPools
 from scheduler.problem import Assignment, Problem, Task
 
@@ -52,6 +60,7 @@ class Neighbourhoods:
         self.techs_of = {t.id: {tech.id for tech in problem.eligible_techs(t)} for t in tasks}
         self.release = {t.id: release_time(t) for t in tasks}
         self.work = {wo: sum(t.duration for t in own) for wo, own in self.by_wo.items()}
+        self._planned_finish: dict[str, int] = {}  # work order -> the plan's period of its last task
 
     def time_stretch(self, placed: dict[str, Assignment], size: int) -> set[str]:
         order = sorted(placed.values(), key=lambda a: a.start)
@@ -96,6 +105,31 @@ class Neighbourhoods:
             chosen.update(t.id for t in self.by_wo[other] if placed[t.id].start >= first)
         return chosen
 
+    def behind_plan(self, placed: dict[str, Assignment], size: int, plan: Plan) -> set[str]:
+        """A work order finishing in a later period than `plan` has it (odds by periods behind x
+        (1 + priority)), with the tasks starting in its planned period on the technicians who
+        could do it and in its bays: first those of work orders `plan` has finishing later
+        than they do now, which can make room by moving on."""
+        if not self._planned_finish:
+            for task_id, period in plan.period_of.items():
+                wo = self.problem.task_by_id[task_id].work_order
+                self._planned_finish[wo] = max(self._planned_finish.get(wo, 0), period)
+        now = {wo: plan.period_at(end - 1) for wo, end in objective.finish(self.problem, placed).items()}
+        behind = {wo: (now[wo] - self._planned_finish[wo]) * (1 + self.problem.wo_by_id[wo].priority)
+                  for wo in now if now[wo] > self._planned_finish.get(wo, now[wo])}
+        if not behind:
+            return self.late_work_order(placed, size)
+        wo = self.rng.choices(list(behind), weights=list(behind.values()))[0]
+        own = [t.id for t in self.by_wo[wo]]
+        target = plan.periods[self._planned_finish[wo]]
+        techs = set().union(*(self.techs_of[t] for t in own))
+        bays = {placed[t].bay for t in own} - {None}
+        there = [a for a in placed.values() if (a.technician in techs or a.bay in bays) and a.task not in own
+                 and target.start <= a.start < target.end]
+        ahead = {other for other, period in now.items() if self._planned_finish.get(other, period) > period}
+        there.sort(key=lambda a: (self.problem.task_by_id[a.task].work_order not in ahead, self.rng.random()))
+        return set(own) | {a.task for a in there[:max(0, size - len(own))]}
+
     def costly_work_order(self, placed: dict[str, Assignment], size: int) -> set[str]:
         """A work order (odds by what it costs), to move earlier."""
         costs = objective.work_order_costs(self.problem, placed)
@@ -121,6 +155,7 @@ class _Schedule:
         self.problem, self.pools = problem, pools
         self.lock = threading.Lock()
         self.placed, self.version = placed, 0
+        self.plan: Plan | None = None  # set once, when the relaxation's plan is known
         self.cost = objective.total(objective.evaluate(problem, placed))
         self.successors: dict[str, list[str]] = {}
         for task in problem.tasks:
@@ -179,10 +214,14 @@ def _search(schedule: _Schedule, tasks: list[Task], deadline: float, seed: int) 
     problem, by_id = schedule.problem, {t.id: t for t in tasks}
     hood = Neighbourhoods(problem, tasks, random.Random(seed))
     kinds = (hood.time_stretch, hood.late_work_order, hood.deferred_work_order)
-    size, step = min(FIRST_SIZE, len(tasks)), 0
+    size, step, turn = min(FIRST_SIZE, len(tasks)), 0, 0
     while (left := deadline - time.perf_counter()) > 0.01:
         placed, version = schedule.snapshot()
-        freed = kinds[step % len(kinds)](placed, size)
+        if schedule.plan is not None and step % 2:
+            freed = hood.behind_plan(placed, size, schedule.plan)
+        else:
+            freed = kinds[turn % len(kinds)](placed, size)
+            turn += 1
         step += 1
         model = cp_model.CpModel()
         v = Variables(model, problem, [by_id[t] for t in freed], pools=schedule.pools,
@@ -210,9 +249,12 @@ def _step_solver(time_limit_s: float, seed: int) -> cp_model.CpSolver:
 
 
 def improve(problem: Problem, tasks: list[Task], placed: dict[str, Assignment], pools: BayPools,
-            deadline: float, workers: int = 2, seed: int = 0) -> dict[str, Assignment]:
+            deadline: float, workers: int = 2, seed: int = 0,
+            plan: Callable[[], Plan | None] | None = None) -> dict[str, Assignment]:
     """`placed` (every one of `tasks`, bays by pool key) improved by `workers` searchers until
-    `time.perf_counter()` reaches `deadline`; never worse than `placed`."""
+    `time.perf_counter()` reaches `deadline`; never worse than `placed`. With two or more
+    workers, `plan` (e.g. `periods.plan` on one worker) runs in the caller's thread beside
+    the first searcher, and the others start once it returns."""
     schedule = _Schedule(problem, pools, dict(placed))
     if len(tasks) < 2:
         return schedule.placed
@@ -225,7 +267,10 @@ def improve(problem: Problem, tasks: list[Task], placed: dict[str, Assignment], 
             errors.append(error)
 
     searchers = [threading.Thread(target=run, args=(seed + 1000 * i,), daemon=True) for i in range(max(1, workers))]
-    for searcher in searchers:
+    searchers[0].start()
+    if plan is not None and len(searchers) > 1:
+        schedule.plan = plan()
+    for searcher in searchers[1:]:
         searcher.start()
     for searcher in searchers:
         searcher.join()

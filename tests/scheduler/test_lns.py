@@ -4,7 +4,7 @@ import random
 import time
 from dataclasses import replace
 
-from scheduler import SolverParameters, lns, solve
+from scheduler import SolverParameters, lns, periods, solve
 from scheduler.diagnose import diagnose
 from scheduler.generate import generate
 from scheduler.objective import evaluate, finish, total
@@ -78,6 +78,45 @@ def test_a_work_order_with_time_to_spare_is_freed_with_the_work_orders_that_coul
                             for other, own in by_wo.items() if other != wo for t in own))
 
         assert len(by_wo) > 1 and any(deferred(wo) for wo in by_wo), sorted(freed)
+
+
+def test_a_work_order_behind_the_plan_is_freed_with_the_tasks_in_its_planned_period():
+    problem = generate(80, 6, 4, seed=5)
+    excluded = {d.task for d in diagnose(problem)}
+    tasks = [t for t in problem.tasks if t.id not in excluded]
+    placed = pooled(BayPools(problem), baseline(problem))
+    plan = periods.plan(problem, tasks, time_limit_s=2.0, num_workers=2)
+    planned_finish: dict[str, int] = {}
+    for task_id, period in plan.period_of.items():
+        wo = problem.task_by_id[task_id].work_order
+        planned_finish[wo] = max(planned_finish.get(wo, 0), period)
+    behind = {wo for wo, end in finish(problem, placed).items() if plan.period_at(end - 1) > planned_finish[wo]}
+    assert behind  # the EDD schedule leaves work orders days later than the relaxation has them
+    hood = lns.Neighbourhoods(problem, tasks, random.Random(0))
+    for _ in range(20):
+        freed = hood.behind_plan(placed, 25, plan)
+        chosen = [wo for wo in behind if {t.id for t in hood.by_wo[wo]} <= freed
+                  and all(plan.period_at(placed[t].start) == planned_finish[wo] for t in freed
+                          if problem.task_by_id[t].work_order != wo)]
+        assert chosen, sorted(freed)
+
+
+def test_search_with_a_plan_improves_and_keeps_every_hard_constraint():
+    problem = generate(80, 6, 4, seed=5)
+    excluded = {d.task for d in diagnose(problem)}
+    tasks = [t for t in problem.tasks if t.id not in excluded]
+    pools = BayPools(problem)
+    start = pooled(pools, baseline(problem))
+    calls = []
+
+    def plan():
+        calls.append("plan")
+        return periods.plan(problem, tasks, time_limit_s=0.5)
+
+    improved = lns.improve(problem, tasks, start, pools, time.perf_counter() + 1.5, workers=2, plan=plan)
+    assert calls == ["plan"]
+    assert total(evaluate(problem, improved)) < total(evaluate(problem, start))
+    assert violations(problem, pools.assign(improved), excluded) == []
 
 
 def test_a_stale_result_that_collides_with_a_newer_change_is_dropped():

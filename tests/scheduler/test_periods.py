@@ -1,8 +1,9 @@
-"""The working-period lower bound: never above a schedule's cost, and it counts the nights."""
+"""The working-period relaxation: its bound is never above a schedule's cost and counts the
+nights; its plan puts each task in a period where the shop has room for it."""
 import pytest
 
 from scheduler import SolverParameters, solve
-from scheduler.bound import lower_bound, working_periods
+from scheduler.periods import lower_bound, plan, working_periods
 from scheduler.generate import generate
 from scheduler.scenario import from_dict
 
@@ -40,6 +41,9 @@ def test_work_that_only_one_technician_can_do_waits_for_the_next_day():
     assert optimum.status == "optimal" and optimum.objective == 240 + 480 + 1680
     # The relaxation drops the order inside a day (both day-one jobs may end at 240).
     assert lower_bound(problem) == 240 + 240 + 1680
+    planned = plan(problem, problem.tasks, time_limit_s=1.0)
+    assert sorted(planned.period_of.values()) == [0, 0, 1]
+    assert [planned.period_at(m) for m in (0, 479, 480, 1000, 1440, 1919)] == [0, 0, 1, 1, 1, 1]
 
 
 def test_a_dependency_chain_longer_than_a_day_is_bounded_past_the_night():
