@@ -34,10 +34,9 @@ what the other searchers changed meanwhile, and only if the objective does not g
 import random
 import threading
 import time
+from collections.abc import Callable
 
 from ortools.sat.python import cp_model
-
-from collections.abc import Callable
 
 from scheduler import objective
 from scheduler.diagnose import release_time
@@ -268,12 +267,13 @@ def improve(problem: Problem, tasks: list[Task], placed: dict[str, Assignment], 
 
     searchers = [threading.Thread(target=run, args=(seed + 1000 * i,), daemon=True) for i in range(max(1, workers))]
     searchers[0].start()
-    if plan is not None and len(searchers) > 1:
-        schedule.plan = plan()
-    for searcher in searchers[1:]:
-        searcher.start()
-    for searcher in searchers:
-        searcher.join()
+    try:
+        schedule.plan = plan() if plan is not None and len(searchers) > 1 else None
+    finally:
+        for searcher in searchers[1:]:
+            searcher.start()
+        for searcher in searchers:
+            searcher.join()
     if errors:
         raise errors[0]
     return schedule.placed
