@@ -22,8 +22,9 @@ Neighbourhoods, taken in turn:
 On the 200-task benchmark shop at 5 s, aiming at late work orders took the mean from
 219-221k (2 series of 6 runs, worst 243k) to 208-214k (5 series of 6, worst 227k),
 deferring work orders with time to spare from 208-216k (3 series of 12, worst 238k) to
-207-208k (3 series of 12, worst 214k), and the plan from 205.7-210.5k (3 series of 12-24,
-worst 226k) to 201.9-207.5k (5 series of 12-24, worst 225k).
+207-208k (3 series of 12, worst 214k), and the plan from 205.7-210.5k (4 series of 12-24,
+worst 226k) to 201.6-207.5k (6 series of 12-24, worst 225k; on the same 24 seeds: 208.5k
+to 201.6k).
 A neighbourhood grows while its steps are solved to optimality well inside `STEP_S`, and
 shrinks when they are not.
 

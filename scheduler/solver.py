@@ -37,7 +37,7 @@ PROVABLE_GAP = 0.3
 # Neighbourhood search computes the working-period relaxation's plan for this long on one
 # core beside its first searcher (`periods.plan`), if at least PLAN_AFTER_S of search is
 # left: on the 200-task benchmark shop at 5 s, 1.0 s and 2.5 s gave means of 205.2k and
-# 204.8k (12 runs), 1.5 s 201.9-207.5k (5 series of 12-24 runs); without a plan 205.7-210.5k.
+# 204.8k (12 runs), 1.5 s 201.6-207.5k (6 series of 12-24 runs); without a plan 205.7-210.5k.
 PLAN_S = 1.5
 PLAN_AFTER_S = 2.5 * PLAN_S
 # Measured with bench/scheduler_bench.py's shops: presolve takes the 50-task proof from
