@@ -50,6 +50,8 @@ class Plan:
 
 
 class _Relaxation:
+    """The relaxation's CP-SAT model of `tasks`; not `feasible` when a task fits in no period."""
+
     def __init__(self, problem: Problem, tasks: list[Task]):
         self.problem, self.tasks = problem, tasks
         self.periods = working_periods(problem)
