@@ -178,27 +178,12 @@ class Objective:
 
     def add(self) -> None:
         m, p, v = self.v.model, self.v.problem, self.v
-        tardiness = []
-        by_wo: dict[str, list] = {}
-        for task in v.tasks:
-            by_wo.setdefault(task.work_order, []).append(v.end[task.id])
         floor: dict[str, int] = {}  # work order -> end of its last fixed task
         for a in v.fixed.values():
             wo = p.task_by_id[a.task].work_order
             floor[wo] = max(floor.get(wo, 0), a.end)
-        for wo_id, ends in by_wo.items():
-            # Minimised, so `done` settles at the last end and `late` at max(0, done - due).
-            done = m.new_int_var(floor.get(wo_id, 0), p.horizon, f"done[{wo_id}]")
-            for end in ends:
-                m.add(done >= end)
-            self.done[wo_id] = done
-            wo = p.wo_by_id[wo_id]
-            if wo.due is None or wo.priority == 0:
-                continue
-            late = m.new_int_var(0, p.horizon, f"late[{wo_id}]")
-            m.add(late >= done - wo.due)
-            tardiness.append(wo.priority * late)
-            self.late[wo_id] = (late, wo.due)
+        self.done, self.late = work_order_finish(m, p, v.tasks, v.end, floor)
+        tardiness = [p.wo_by_id[wo].priority * late for wo, (late, _) in self.late.items()]
         moves = []
         for task in v.tasks:
             before = p.previous_by_task.get(task.id)
@@ -218,6 +203,28 @@ class Objective:
         w = p.weights
         weights = {"tardiness": w.tardiness, "completion": w.completion, "stability": w.stability}
         m.minimize(sum(weights[name] * expr for name, expr in self.terms.items()))
+
+
+def work_order_finish(m: cp_model.CpModel, problem: Problem, tasks: list[Task], end: dict[str, cp_model.IntVar],
+                      floor: dict[str, int] | None = None) -> tuple[dict, dict]:
+    """Per work order of `tasks`: `done`, at least each task's `end` (and its `floor`), and for
+    those with a due date and a priority, `late` (with the due date), at least done - due.
+    Minimised, they settle at the last end and at max(0, done - due)."""
+    floor = floor or {}
+    ends_of: dict[str, list] = {}
+    for task in tasks:
+        ends_of.setdefault(task.work_order, []).append(end[task.id])
+    done: dict[str, cp_model.IntVar] = {}
+    late: dict[str, tuple[cp_model.IntVar, int]] = {}
+    for wo_id, ends in ends_of.items():
+        done[wo_id] = m.new_int_var(floor.get(wo_id, 0), problem.horizon, f"done[{wo_id}]")
+        for e in ends:
+            m.add(done[wo_id] >= e)
+        wo = problem.wo_by_id[wo_id]
+        if wo.due is not None and wo.priority:
+            late[wo_id] = (m.new_int_var(0, problem.horizon, f"late[{wo_id}]"), wo.due)
+            m.add(late[wo_id][0] >= done[wo_id] - wo.due)
+    return done, late
 
 
 def add_hint(v: Variables, objective: Objective, hint: dict[str, Assignment]) -> None:

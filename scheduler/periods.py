@@ -27,7 +27,7 @@ from itertools import combinations
 from ortools.sat.python import cp_model
 
 from scheduler.diagnose import candidate_techs, diagnose, release_time
-from scheduler.model import start_windows
+from scheduler.model import start_windows, work_order_finish
 from scheduler.problem import Problem, Task, Window, merge
 
 MAX_SKILLS_FOR_EVERY_SET = 8  # beyond: single skills and all of them (still a valid relaxation)
@@ -114,22 +114,10 @@ class _Relaxation:
 
     def _objective(self, end: dict) -> cp_model.LinearExpr:
         """Weighted completion and tardiness of the work orders, as `model.Objective` has them."""
-        m, p = self.model, self.problem
-        terms, ends_of = [], {}
-        for task in self.tasks:
-            ends_of.setdefault(task.work_order, []).append(end[task.id])
-        for wo_id, ends in ends_of.items():
-            done = m.new_int_var(0, p.horizon, f"done[{wo_id}]")
-            for e in ends:
-                m.add(done >= e)
-            terms.append(p.weights.completion * done)
-            wo = p.wo_by_id[wo_id]
-            if wo.due is not None and wo.priority:
-                late = m.new_int_var(0, p.horizon, f"late[{wo_id}]")
-                m.add(late >= done - wo.due)
-                terms.append(p.weights.tardiness * wo.priority * late)
-        return sum(terms)
-
+        p = self.problem
+        done, late = work_order_finish(self.model, p, self.tasks, end)
+        tardiness = sum(p.wo_by_id[wo].priority * x for wo, (x, _) in late.items())
+        return p.weights.completion * sum(done.values()) + p.weights.tardiness * tardiness
 
 def lower_bound(problem: Problem, time_limit_s: float = 2.0, num_workers: int = 2,
                 random_seed: int = 0) -> float | None:
