@@ -250,6 +250,17 @@ def test_an_overfull_horizon_schedules_what_fits_and_reports_the_rest():
     assert any("no room left for it in the planning horizon" in r[0] for r in result.unscheduled.values())
 
 
+def test_a_small_shop_not_proven_in_the_proof_attempt_is_proven_by_the_search_after_it(monkeypatch):
+    from scheduler import solver as solver_module
+
+    monkeypatch.setattr(solver_module, "PROOF_S", 0.05)  # far too short for this shop (it takes ~0.5 s)
+    problem = generate(50, 6, 4, seed=1)
+    result = solve(problem, SolverParameters(time_limit_s=10.0, num_workers=2))
+    assert result.status == "optimal" and result.best_bound == result.objective
+    assert result.solve_seconds < 9 and result.parameters["proof_s"] == 0.05
+    assert violations(problem, placed_of(result), set(result.unscheduled)) == []
+
+
 def test_a_shop_too_large_to_search_in_time_still_gets_the_greedy_schedule(monkeypatch):
     from scheduler import solver as solver_module
 
