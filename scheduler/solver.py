@@ -213,7 +213,8 @@ class _Search:
 def _run(problem: Problem, diagnoses: list[Diagnosis], params: SolverParameters, started: float):
     """Solve with what is left of the time limit, which counts from `started` (diagnoses,
     greedy and model building included), but at least `MIN_SEARCH_S`: CP-SAT on the whole
-    model, handing over to neighbourhood search (`lns.py`) if its gap stays wide."""
+    model (on small ones a proof attempt first, `PROOF_S`), handing over to neighbourhood
+    search (`lns.py`) if its gap stays wide."""
     edd = baseline(problem, diagnoses)
     hint = hint_schedule(problem, diagnoses, edd, started + HINT_SHARE * params.time_limit_s)
     model, v, goal = build(problem, diagnoses)
