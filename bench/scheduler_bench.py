@@ -22,9 +22,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scheduler import SolverParameters, solve  # noqa: E402
-from scheduler.periods import lower_bound  # noqa: E402
 from scheduler.generate import generate  # noqa: E402
 from scheduler.objective import evaluate, total  # noqa: E402
+from scheduler.periods import lower_bound  # noqa: E402
 from scheduler.solver import baseline  # noqa: E402
 
 SHOPS = {50: (6, 4, 1), 200: (12, 8, 2), 1000: (40, 25, 3)}  # tasks: (techs, bays, shop seed)

@@ -22,6 +22,7 @@ Two uses:
 """
 import bisect
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import combinations
 
 from ortools.sat.python import cp_model
@@ -46,7 +47,11 @@ class Plan:
 
     def period_at(self, minute: int) -> int:
         """The index of the period holding `minute` (or the next one, in a gap)."""
-        return min(bisect.bisect_right([p.end for p in self.periods], minute), len(self.periods) - 1)
+        return min(bisect.bisect_right(self._ends, minute), len(self.periods) - 1)
+
+    @cached_property
+    def _ends(self) -> list[int]:
+        return [p.end for p in self.periods]
 
 
 class _Relaxation:
@@ -118,6 +123,7 @@ class _Relaxation:
         done, late = work_order_finish(self.model, p, self.tasks, end)
         tardiness = sum(p.wo_by_id[wo].priority * x for wo, (x, _) in late.items())
         return p.weights.completion * sum(done.values()) + p.weights.tardiness * tardiness
+
 
 def lower_bound(problem: Problem, time_limit_s: float = 2.0, num_workers: int = 2,
                 random_seed: int = 0) -> float | None:

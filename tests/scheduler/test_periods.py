@@ -3,8 +3,8 @@ nights; its plan puts each task in a period where the shop has room for it."""
 import pytest
 
 from scheduler import SolverParameters, solve
-from scheduler.periods import lower_bound, plan, working_periods
 from scheduler.generate import generate
+from scheduler.periods import lower_bound, plan, working_periods
 from scheduler.scenario import from_dict
 
 
