@@ -11,6 +11,9 @@ class Timeline:
         self.horizon = horizon
         self.busy: list[tuple[int, int, str | None]] = sorted((w.start, w.end, None) for w in blocked)
         self.starts = [b[0] for b in self.busy]  # kept in step with `busy`, for bisect
+        # earliest_fit answers until the next change: a greedy schedule asks every resource
+        # again for each task it re-evaluates, and most have not changed since.
+        self._fits: dict[tuple[int, int, str | None], int | None] = {}
 
     @classmethod
     def of_windows(cls, horizon: int, open_windows) -> "Timeline":
@@ -25,6 +28,7 @@ class Timeline:
         return cls(horizon, blocked)
 
     def reserve(self, start: int, end: int, task: str | None) -> None:
+        self._fits.clear()
         at = bisect.bisect_right(self.starts, start)
         self.busy.insert(at, (start, end, task))
         self.starts.insert(at, start)
@@ -36,6 +40,12 @@ class Timeline:
 
     def earliest_fit(self, after: int, duration: int, ignore: str | None = None) -> int | None:
         """Earliest start >= `after` of a free stretch of `duration` minutes (None: none in the horizon)."""
+        key = (after, duration, ignore)
+        if key not in self._fits:
+            self._fits[key] = self._earliest_fit(after, duration, ignore)
+        return self._fits[key]
+
+    def _earliest_fit(self, after: int, duration: int, ignore: str | None) -> int | None:
         candidate = after
         # Busy stretches are disjoint, so only the last one starting at or before `after` can cover it.
         for i in range(max(0, bisect.bisect_right(self.starts, after) - 1), len(self.busy)):

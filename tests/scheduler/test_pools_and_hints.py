@@ -7,11 +7,12 @@ import pytest
 from scheduler import SolverParameters, solve
 from scheduler.diagnose import diagnose
 from scheduler.generate import generate
-from scheduler.greedy import earliest_start_schedule, greedy_schedule
+from scheduler.greedy import earliest_slot, earliest_start_schedule, greedy_schedule, resource_timelines
 from scheduler.objective import evaluate, total
 from scheduler.pools import BayPools
 from scheduler.scenario import from_dict
 from scheduler.solver import hint_schedule
+from scheduler.timeline import Timeline
 from tests.scheduler.schedule_checker import violations
 
 
@@ -80,3 +81,26 @@ def test_the_hint_keeps_every_hard_constraint_and_never_loses_to_edd(tasks, tech
 def test_the_earliest_start_hint_gives_up_at_its_deadline():
     problem = generate(40, 5, 4, 1)
     assert earliest_start_schedule(problem, problem.tasks, deadline=time.perf_counter() - 1) is None
+
+
+def test_a_greedy_slot_is_the_first_moment_a_technician_and_a_bay_are_both_free():
+    technicians = [{"id": i, "name": i, "skills": ["general"]} for i in ("ana", "ben", "dan")]
+    problem = from_dict(lifts_shop(
+        tasks=[{"id": "a", "name": "A", "work_order": "wo1", "duration_minutes": 30, "bay_type": "lift"}],
+        bays=[lift(1), lift(2)], technicians=technicians, horizon={"start": "2026-11-30T08:00:00Z",
+                                                                   "length_minutes": 600}))
+    techs, bays = resource_timelines(problem)
+    for timeline, busy in ((techs["ana"], [(0, 100)]), (techs["ben"], [(0, 50), (80, 200)]), (techs["dan"], [(0, 110)]),
+                           (bays["l1"], [(0, 120)]), (bays["l2"], [(60, 300)])):
+        for start, end in busy:
+            timeline.reserve(start, end, "other")
+    # Ben fits at 50 but no lift is free then; Lift 2 fits at 0 but no technician is. Ana and Dan
+    # are both free at 120, when Lift 1 is: Ana, whose own first fit (100) is sooner than Dan's.
+    assert earliest_slot(problem, problem.tasks[0], 0, techs, bays) == (120, "ana", "l1")
+
+
+def test_a_timeline_answers_anew_after_a_reservation():
+    timeline = Timeline(600)
+    assert timeline.earliest_fit(0, 30) == 0
+    timeline.reserve(0, 100, "a")
+    assert timeline.earliest_fit(0, 30) == 100
