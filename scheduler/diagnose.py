@@ -85,7 +85,8 @@ def _task_problems(problem: Problem, task: Task) -> list[Diagnosis]:
             which = f"bay '{bays[0].name}'" if lock.bay else f"every '{task.bay_type}' bay"
             add("lock_conflict", f"locked to {when} but {which} is down then")
         return out
-    longest = max(longest_usable(problem.available(t), release) for t in techs)
+    patterns = {id(w): w for w in map(problem.available, techs)}  # technicians share them: `Problem.available`
+    longest = max(longest_usable(w, release) for w in patterns.values())
     if longest < task.duration:
         who = techs[0].name if lock.technician else f"any technician {with_skill(task)}".rstrip()
         add("no_window", f"takes {task.duration} min; the longest availability window of {who} is {longest} min")

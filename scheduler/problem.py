@@ -112,15 +112,18 @@ class Problem:
         self.task_by_id = {t.id: t for t in self.tasks}
         self.previous_by_task = {a.task: a for a in self.previous}
         self._available: dict[str, tuple[Window, ...]] = {}
+        self._same_windows: dict[tuple[Window, ...], tuple[Window, ...]] = {}
         self._bay_open: dict[str, tuple[Window, ...]] = {}
 
     def available(self, tech: Technician) -> tuple[Window, ...]:
-        """The technician's working windows inside the horizon."""
+        """The technician's working windows inside the horizon. Technicians with equal windows
+        get the same tuple, so work that depends only on the windows can be done once per
+        distinct tuple (most technicians share a shift pattern)."""
         if tech.id not in self._available:
             windows = (Window(0, self.horizon),) if tech.availability is None else tuple(
                 Window(max(0, w.start), min(self.horizon, w.end))
                 for w in tech.availability if w.end > 0 and w.start < self.horizon)
-            self._available[tech.id] = windows
+            self._available[tech.id] = self._same_windows.setdefault(windows, windows)
         return self._available[tech.id]
 
     def bay_open(self, bay: Bay) -> tuple[Window, ...]:
