@@ -85,8 +85,7 @@ def _task_problems(problem: Problem, task: Task) -> list[Diagnosis]:
             which = f"bay '{bays[0].name}'" if lock.bay else f"every '{task.bay_type}' bay"
             add("lock_conflict", f"locked to {when} but {which} is down then")
         return out
-    patterns = {id(w): w for w in map(problem.available, techs)}  # technicians share them: `Problem.available`
-    longest = max(longest_usable(w, release) for w in patterns.values())
+    longest = max(longest_usable(w, release) for w in problem.shift_patterns(techs))
     if longest < task.duration:
         who = techs[0].name if lock.technician else f"any technician {with_skill(task)}".rstrip()
         add("no_window", f"takes {task.duration} min; the longest availability window of {who} is {longest} min")

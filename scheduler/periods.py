@@ -101,8 +101,8 @@ class _Relaxation:
     def _periods_of(self, task: Task) -> list[int]:
         """Indexes of the periods in which some eligible technician could do the task."""
         p = self.problem
-        starts = [r for tech in candidate_techs(p, task)
-                  for r in start_windows(p.available(tech), release_time(task), task.duration, p.horizon)]
+        starts = [r for w in p.shift_patterns(candidate_techs(p, task))
+                  for r in start_windows(w, release_time(task), task.duration, p.horizon)]
         return [i for i, w in enumerate(self.periods) if any(lo < w.end and hi >= w.start for lo, hi in starts)]
 
     def _capacity(self, i: int, period: Window) -> None:

@@ -126,6 +126,10 @@ class Problem:
             self._available[tech.id] = self._same_windows.setdefault(windows, windows)
         return self._available[tech.id]
 
+    def shift_patterns(self, techs) -> list[tuple[Window, ...]]:
+        """The distinct `available` windows of `techs`."""
+        return list({id(w): w for w in map(self.available, techs)}.values())
+
     def bay_open(self, bay: Bay) -> tuple[Window, ...]:
         """The bay's windows outside downtime, inside the horizon."""
         if bay.id not in self._bay_open:
