@@ -14,7 +14,7 @@ from functools import partial
 
 from ortools.sat.python import cp_model
 
-from scheduler import lns, objective, periods
+from scheduler import empty_shop, lns, objective, periods
 from scheduler.diagnose import blocked_by, diagnose
 from scheduler.explain import Explainer
 from scheduler.greedy import earliest_start_schedule, greedy_schedule
@@ -31,11 +31,15 @@ MIN_SEARCH_S = 1.0
 # The 1,000-task benchmark shop's takes ~1.4 s and is 1.8% better than EDD, which CP-SAT does not
 # make up in 10 s: there, 0.3 gives 1,434-1,437k at 10 s, 0.2 (the hint given up) 1,455-1,458k.
 HINT_SHARE = 0.3
-# `_run` searches the whole model, and after PROBE_S hands over to neighbourhood search if
-# the gap is then wider than PROVABLE_GAP (benchmark shops in their first second: 50 tasks
-# under 16%, 1,000 tasks 23% once its hint is loaded, 200 tasks 37-55%).
+# `_run` searches the whole model, and once PROBE_S has passed and it has a schedule, hands
+# over to neighbourhood search if the gap is wider than PROVABLE_GAP, or LARGE_PROVABLE_GAP
+# for models past PROOF_MAX_TASKS (generated shops then: 50 tasks 1-21%, 100 tasks 7-15%,
+# 200 tasks 53-54%, 1,000 tasks 21-23%). On the 1,000-task benchmark shop the whole model barely
+# moves off its hint in 10 s (1,438,123 to 1,438,108) where neighbourhood search gets to
+# 1,435,300-1,437,534.
 PROBE_S = 0.3
 PROVABLE_GAP = 0.3
+LARGE_PROVABLE_GAP = 0.1
 # Neighbourhood search computes the working-period relaxation's plan for this long on one
 # core beside its first searcher (`periods.plan`), if at least PLAN_AFTER_S of search is
 # left: on the 200-task benchmark shop at 5 s, 1.0 s and 2.5 s gave means of 205.2k and
@@ -104,14 +108,15 @@ def input_hash(problem: Problem) -> str:
 
 class _Progress(cp_model.CpSolverSolutionCallback):
     """Times the first solution and keeps the best objective and bound so far; once `PROBE_S`
-    has passed and both are known, stops the search if the gap is wider than `PROVABLE_GAP`
-    (`watch`, run beside the solve)."""
+    has passed and both are known, stops the search if the gap is wider than `provable_gap`
+    (`watch`, run beside the solve). The bound is at least `floor` (`empty_shop.lower_bound`):
+    until a large model's search ends, CP-SAT reports only its variables' least values (0)."""
 
-    def __init__(self, started: float):
+    def __init__(self, started: float, floor: float, provable_gap: float):
         super().__init__()
-        self.started, self.seconds = started, None
+        self.started, self.seconds, self.provable_gap = started, None, provable_gap
         self.objective: float | None = None
-        self.bound: float | None = None
+        self.bound = floor
         self.gave_up = False
 
     def on_solution_callback(self) -> None:
@@ -120,15 +125,15 @@ class _Progress(cp_model.CpSolverSolutionCallback):
         self.objective = self.objective_value
 
     def on_bound(self, bound: float) -> None:
-        self.bound = bound
+        self.bound = max(self.bound, bound)
 
     def watch(self, solver: cp_model.CpSolver, done: threading.Event) -> None:
         if done.wait(PROBE_S):
             return
-        while self.objective is None or self.bound is None:
+        while self.objective is None:
             if done.wait(0.05):
                 return
-        if (self.objective - self.bound) / max(1.0, abs(self.objective)) > PROVABLE_GAP:
+        if (self.objective - self.bound) / max(1.0, abs(self.objective)) > self.provable_gap:
             self.gave_up = True
             solver.stop_search()
 
@@ -221,13 +226,14 @@ def _run(problem: Problem, diagnoses: list[Diagnosis], params: SolverParameters,
     hint = hint_schedule(problem, diagnoses, edd, started + HINT_SHARE * params.time_limit_s)
     model, v, goal = build(problem, diagnoses)
     add_hint(v, goal, hint)
-    progress = _Progress(started)
+    gap = PROVABLE_GAP if len(v.tasks) <= PROOF_MAX_TASKS else LARGE_PROVABLE_GAP
+    progress = _Progress(started, empty_shop.lower_bound(problem, v.tasks), gap)
     left = max(MIN_SEARCH_S, params.time_limit_s - (time.perf_counter() - started))
     proof = params.proves(len(v.tasks))
     solver = params.solver(len(v.tasks), min(left, PROOF_S) if proof else left, proof)
     code = _solve_watched(model, solver, progress)
     found = read_solution(solver, v) if code in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
-    bound = solver.best_objective_bound
+    bound = max(solver.best_objective_bound, progress.bound)
     if proof and code in (cp_model.FEASIBLE, cp_model.UNKNOWN) and not progress.gave_up and left > PROOF_S:
         # Not proven within PROOF_S: the default portfolio goes on from the best schedule found.
         if found is not None:
