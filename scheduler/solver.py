@@ -28,7 +28,7 @@ from scheduler.scenario import to_dict
 # when building the model used up the time limit (loading 1,000 tasks takes ~0.5 s).
 MIN_SEARCH_S = 1.0
 # At most this share of the time limit goes to the earliest-start hint; past it, EDD is the hint.
-# The 1,000-task benchmark shop's takes ~1 s and is 1.8% better than EDD, which CP-SAT does not
+# The 1,000-task benchmark shop's takes ~1 s and is 1.8% better than EDD, which the search does not
 # make up in 10 s: there, 0.3 gives 1,434-1,437k at 10 s, 0.2 (the hint given up) 1,455-1,458k.
 HINT_SHARE = 0.3
 # `_run` searches the whole model, and once PROBE_S has passed and it has a schedule, hands
