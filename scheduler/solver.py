@@ -30,7 +30,9 @@ MIN_SEARCH_S = 1.0
 # At most this share of the time limit goes to the earliest-start hint; past it, EDD is the hint.
 # The 1,000-task benchmark shop's takes ~1 s and is 1.8% better than EDD, which the search does not
 # make up in 10 s: there, 0.3 gives 1,434-1,437k at 10 s, 0.2 (the hint given up) 1,455-1,458k.
-HINT_SHARE = 0.3
+# At 5 s, after ~0.3 s of diagnoses and EDD, 0.3 left it too little time in 3 of 6 runs (1,457.9-
+# 1,463.9k instead of 1,436.6-1,437.8k); 0.4 in none of 6 (1,436.3-1,438.0k).
+HINT_SHARE = 0.4
 # `_run` searches the whole model, and once PROBE_S has passed and it has a schedule, hands
 # over to neighbourhood search if the gap is wider than PROVABLE_GAP, or LARGE_PROVABLE_GAP
 # for models past PROOF_MAX_TASKS (generated shops then: 50 tasks 1-21%, 100 tasks 7-15%,
