@@ -110,9 +110,10 @@ def input_hash(problem: Problem) -> str:
 
 class _Progress(cp_model.CpSolverSolutionCallback):
     """Times the first solution and keeps the best objective and bound so far; once `PROBE_S`
-    has passed and both are known, stops the search if the gap is wider than `provable_gap`
-    (`watch`, run beside the solve). The bound is at least `floor` (`empty_shop.lower_bound`):
-    until a large model's search ends, CP-SAT reports only its variables' least values (0)."""
+    has passed and a schedule is known, stops the search if the gap is wider than
+    `provable_gap` (`watch`, run beside the solve). The bound is at least `floor`
+    (`empty_shop.lower_bound`): until a large model's search ends, CP-SAT reports only its
+    variables' least values (0)."""
 
     def __init__(self, started: float, floor: float, provable_gap: float):
         super().__init__()
