@@ -1,5 +1,6 @@
-"""The empty-shop bound: each task at its earliest with the shop to itself; no schedule costs
-less, and a run reports it even when CP-SAT has proven nothing yet."""
+"""The empty-shop bound: each task at its earliest with the shop to itself, and no schedule
+costs less (that a run reports it when CP-SAT has proven nothing is asserted in
+`test_scheduler_core.py`)."""
 import pytest
 
 from scheduler import SolverParameters, empty_shop, solve
