@@ -12,6 +12,8 @@ from api.db import FairConnections, create_engine
 from api.db_errors import on_database_error
 from api.dev_issuer import JWKS_PATH, DevIssuer
 from api.routers import ROUTERS
+from api.routers.sign_in import dev_router
+from api.web_apps import mount_web_apps
 from bayflow.config import Settings
 from bayflow.config import settings as env_settings
 
@@ -45,9 +47,12 @@ def create_app(s: Settings | None = None) -> FastAPI:
     app.add_exception_handler(DBAPIError, on_database_error)
     app.add_exception_handler(Exception, problems.on_unexpected)
     if not s.supabase_url:
-        _serve_dev_jwks(app, DevIssuer(s))
+        app.state.dev_issuer = DevIssuer(s)
+        _serve_dev_jwks(app, app.state.dev_issuer)
+        app.include_router(dev_router)
     for router in ROUTERS:
         app.include_router(router)
+    mount_web_apps(app)
     return app
 
 

@@ -19,6 +19,7 @@ class Settings(BaseSettings):
     bayflow_public_url: str | None = Field(default=None, description="issuer base of the dev JWKS; default http://host:port")
 
     supabase_url: str | None = Field(default=None, description="Supabase project URL: tokens are verified against its JWKS and issuer; unset: bayflow's own dev issuer")
+    supabase_anon_key: str | None = Field(default=None, description="the Supabase project's public anon key, handed to the board and the technician app for signing in with email and password (not a secret)")
     supabase_jwt_secret: SecretStr | None = Field(default=None, description="legacy HS256 JWT secret; set: HS256 tokens are accepted too")
     bayflow_jwks_lifespan_s: int = Field(default=300, gt=0, description="seconds a fetched JWKS is trusted before it is fetched again")
     bayflow_jwks_cooldown_s: float = Field(default=5.0, ge=0, description="least seconds between JWKS refreshes forced by an unknown kid")

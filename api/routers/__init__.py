@@ -12,6 +12,7 @@ from api.routers import (
     ops,
     pipelines,
     schedule_runs,
+    sign_in,
     tasks,
     technicians,
     webhook_subscriptions,
@@ -19,6 +20,7 @@ from api.routers import (
 )
 
 ROUTERS = [
+    sign_in.router,
     me.router,
     work_orders.router,
     tasks.router,

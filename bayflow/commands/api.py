@@ -1,6 +1,8 @@
 """`bayflow api` (serve the HTTP API), `bayflow token` (a dev access token) and `bayflow demo`
 (embedded Postgres + migrations + demo shop + API, from a clean checkout)."""
+import json
 import sys
+from pathlib import Path
 
 from bayflow.cli import CommandError
 from bayflow.config import Settings, settings
@@ -14,6 +16,10 @@ def register(subparsers) -> None:
     token.add_argument("--email", required=True, help="email of a user in auth.users, e.g. a seeded one")
     token.add_argument("--ttl", type=int, default=3600, help="seconds the token is valid (default 3600)")
     token.set_defaults(func=run_token)
+
+    spec = subparsers.add_parser("openapi", help="write the API's OpenAPI document (the front ends generate their types from it)")
+    spec.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    spec.set_defaults(func=run_openapi)
 
     demo = subparsers.add_parser(
         "demo", help="start Postgres (embedded unless DATABASE_URL), load the demo shop, serve the API")
@@ -31,6 +37,18 @@ def serve_api(s: Settings) -> None:
 
 def run_api(args) -> int:
     serve_api(settings())
+    return 0
+
+
+def run_openapi(args) -> int:
+    """The document `GET /openapi.json` serves, built without a database connection."""
+    from api.app import create_app
+
+    document = json.dumps(create_app(settings()).openapi(), indent=1, sort_keys=True) + "\n"
+    if args.out is None:
+        sys.stdout.write(document)
+    else:
+        args.out.write_text(document)
     return 0
 
 
