@@ -28,7 +28,7 @@ from api.schemas.work_orders import (
     WorkOrderStatus,
     WorkOrderUpdate,
 )
-from pipelines.work_order_flow import aenqueue_work_order_flow
+from tasks.starts import aenqueue_work_order_flow
 
 router = APIRouter(prefix="/v1/work_orders", tags=["work orders"])
 staff = Depends(require_roles("admin", "dispatcher"))

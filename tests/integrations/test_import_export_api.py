@@ -5,8 +5,7 @@ import io
 
 import psycopg
 
-from pipelines.imports import run_import
-from tests.integrations.conftest import work_orders_csv
+from tests.integrations.conftest import run_import, work_orders_csv
 from tests.support.people import ADMIN, DISPATCHER, TECH_A
 from tests.support.sql import query, scalar
 

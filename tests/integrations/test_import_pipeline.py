@@ -4,8 +4,8 @@ import psycopg
 import pytest
 
 from pipelines.csv_rows import inspect_csv
-from pipelines.imports import run_import, store_import
-from tests.integrations.conftest import work_orders_csv
+from tasks.integration_actors import start_import
+from tests.integrations.conftest import run_import, work_orders_csv
 from tests.support.people import ADMIN
 from tests.support.sql import query, scalar
 
@@ -25,7 +25,7 @@ BAD_ROW = {"external_id": "DMS-3", "description": "Tyres", "priority": "9", "due
 
 def start(db_url: str, content: bytes, mode: str = "all_or_nothing", created_by=ADMIN) -> str:
     with psycopg.connect(db_url) as conn:
-        return store_import(conn, "orders.csv", content, inspect_csv(content, max_rows=1000), mode=mode,
+        return start_import(conn, "orders.csv", content, inspect_csv(content, max_rows=1000), mode=mode,
                             created_by=created_by)
 
 

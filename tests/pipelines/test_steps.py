@@ -3,8 +3,8 @@ called in this process against a fresh database, real CP-SAT with a short limit)
 import psycopg
 import pytest
 
-from pipelines.work_order_flow import enqueue_reschedule, enqueue_work_order_flow
 from tasks import actors
+from tasks.starts import enqueue_reschedule, enqueue_work_order_flow
 from tests.pipelines.conftest import PIPELINE_ENV, TECH_ANA, seed_shop
 from tests.support.environment import LLM_PROVIDER_ENV, forget_settings, set_environment
 
