@@ -1,9 +1,12 @@
 """Outbound webhooks end to end: deliveries written with the event, sent signed by real workers to
 real HTTP receivers on 127.0.0.1, retried with backoff, dead-lettered, logged and re-sent."""
+import asyncio
 import json
 
+import httpx
 import psycopg
 
+from api.app import create_app
 from bayflow import signing
 from pipelines.events import Event, publish
 from pipelines.webhooks import write_deliveries
@@ -129,3 +132,34 @@ def test_published_events_are_queued_for_their_subscribers(shop_db, make_client,
     assert [(url, event) for url, event, _ in rows] == [("http://127.0.0.1:9/all", str(event_id))]
     assert rows[0][2]["from"] == "10:00"
     assert scalar(shop_db, "select count(*) from job_queue where actor = 'deliver_webhook'") == 1
+
+
+def test_concurrent_resends_of_a_dead_delivery_start_one_chain(shop_db, make_client, as_user, supabase_auth, tmp_path,
+                                                               env):
+    """5 re-sends at once of one dead delivery: one job, with the attempt limit; a re-send while
+    that job is queued returns the delivery and starts nothing."""
+    env(bayflow_webhook_max_attempts=4)
+    subscribe(make_client(shop_db), as_user, "http://127.0.0.1:9/dead", ["*"])
+    with psycopg.connect(shop_db) as conn:
+        (delivery_id,) = write_deliveries(conn, "task.moved", {}, event_id=7)
+        conn.execute("update public.webhook_deliveries set status = 'dead', attempts = 4 where id = %s", (delivery_id,))
+    app = create_app(supabase_auth.app_settings(shop_db, tmp_path))
+    url = f"/v1/webhooks/deliveries/{delivery_id}/resend"
+
+    async def resend(times: int) -> list[httpx.Response]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as client:
+            answers = await asyncio.gather(*(client.post(url, headers=as_user(DISPATCHER)) for _ in range(times)))
+        return list(answers)
+
+    async def scenario():
+        try:
+            return await resend(5), await resend(1)
+        finally:
+            await app.state.engine.dispose()
+
+    concurrent, later = asyncio.run(scenario())
+    assert [r.status_code for r in concurrent + later] == [202] * 6
+    assert {r.json()["status"] for r in concurrent + later} == {"pending"}
+    jobs = query(shop_db, "select max_attempts from public.job_queue where actor = 'deliver_webhook'"
+                          " and message -> 'args' ->> 0 = %s", (delivery_id,))
+    assert jobs == [(4,)]
