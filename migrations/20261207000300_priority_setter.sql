@@ -14,8 +14,10 @@ alter table public.work_orders alter column priority drop default;
 -- Existing rows: a priority other than 3 was chosen by someone; 3 is taken as the default.
 update public.work_orders set priority_set_by = 'migration' where priority <> 3;
 
+-- Security definer, as bayflow.audit_change: every writer's role (the webhook role has no
+-- rights on schema auth) names its actor the same way.
 create function bayflow.track_priority_setter() returns trigger
-language plpgsql set search_path = '' as $$
+language plpgsql security definer set search_path = '' as $$
 begin
   if new.priority is null then
     new.priority := 3;

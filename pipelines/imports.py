@@ -3,8 +3,9 @@
 `check_upload` answers at once what can be known at upload (size, encoding, header,
 row count); `insert_import` / `ainsert_import` write the `imports` row in the caller's
 transaction (the CLI's psycopg connection, the API's RLS connection), where
-tasks.integration_actors.start_import enqueues its job. `run_import` (the actor's step) validates every row (pipelines.csv_rows),
-then writes the work orders through `bayflow.upsert_work_order`, a batch per statement;
+tasks.integration_actors.start_import enqueues its job. `run_import` (the actor's step)
+validates every row (pipelines.csv_rows), then writes the work orders through
+`bayflow.upsert_work_order`, a batch per statement;
 each call is atomic, so a work order is written whole or not at all:
 - all_or_nothing: any invalid row rejects the file; all work orders are written in one
   transaction, and a database refusal of one rolls everything back;
