@@ -10,6 +10,8 @@ from api import problems
 from api.auth import TokenVerifier
 from api.db import FairConnections, create_engine
 from api.db_errors import on_database_error
+from api.deps import verified_claims
+from api.limits import RefusedBody, RequestLimits, on_refused_body
 from api.dev_issuer import JWKS_PATH, DevIssuer
 from api.routers import ROUTERS
 from api.routers.sign_in import dev_router
@@ -40,8 +42,10 @@ def create_app(s: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.connections = FairConnections(engine, s.bayflow_api_pool_size)
     app.state.verifier = TokenVerifier(s)
+    app.add_middleware(RequestLimits, settings=s, verifier=app.state.verifier, verify_call=verified_claims)
     app.add_middleware(RequestIdMiddleware)
     app.add_exception_handler(problems.ProblemError, problems.on_problem)
+    app.add_exception_handler(RefusedBody, on_refused_body)
     app.add_exception_handler(RequestValidationError, problems.on_validation)
     app.add_exception_handler(StarletteHTTPException, problems.on_http)
     app.add_exception_handler(DBAPIError, on_database_error)

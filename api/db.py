@@ -32,6 +32,9 @@ def create_engine(s: Settings) -> AsyncEngine:
         # server process, login, `set role` and statement preparation when the next burst comes.
         pool_size=s.bayflow_api_pool_size,
         max_overflow=0,
+        # A pooled connection the server ended (a restart, a terminated backend) is found dead by
+        # a ping at checkout and replaced, instead of failing the request that drew it.
+        pool_pre_ping=True,
         connect_args={"server_settings": {"application_name": "bayflow-api"},
                       **({} if s.bayflow_api_statement_cache else {"statement_cache_size": 0})},
     )

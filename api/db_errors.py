@@ -41,7 +41,7 @@ def _column_of(constraint: str, suffix: str) -> str | None:
     return None
 
 
-def _describe(sqlstate: str, pg) -> tuple[int, str, str, dict | None]:
+def _describe(sqlstate: str, pg) -> tuple[int, str, str, dict | list[dict] | None]:
     """(status, title, detail, error) for a Postgres error raised by a client's write."""
     constraint = getattr(pg, "constraint_name", None) or ""
     message = getattr(pg, "message", None) or str(pg)
@@ -66,6 +66,8 @@ def _describe(sqlstate: str, pg) -> tuple[int, str, str, dict | None]:
         column = getattr(pg, "column_name", None) or "?"
         return 422, "Missing value", f"{column} is required", {"field": column, "message": "must not be null"}
     if sqlstate == "42501":
+        if fields := [f for f in (getattr(pg, "column_name", None) or "").split(",") if f]:  # a trigger's refusal
+            return 403, "Forbidden", message, [{"field": f, "message": "your role may not change it"} for f in fields]
         return 403, "Forbidden", "your role may not make this change", None
     if sqlstate in ("40001", "40P01", "55P03"):
         return 409, "Concurrent change", "another request changed the same rows; retry", None
@@ -85,4 +87,5 @@ async def on_database_error(request: Request, exc: DBAPIError):
     if status >= 500:
         log.error("database error %s on %s %s: %s", sqlstate, request.method, request.url.path, exc.orig)
     headers = {"Retry-After": "1"} if status == 503 else None
-    return problem_response(status, title, detail, [error] if error else None, headers)
+    errors = error if isinstance(error, list) else [error] if error else None
+    return problem_response(status, title, detail, errors, headers)

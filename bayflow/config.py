@@ -16,6 +16,10 @@ class Settings(BaseSettings):
     bayflow_api_database_url: str | None = Field(default=None, description="login role for the API (member of `authenticated`, e.g. Supabase's authenticator); unset: DATABASE_URL + `set role bayflow_api`")
     bayflow_api_pool_size: int = Field(default=10, ge=1, description="API database connections (opened as needed, kept open); more concurrent requests wait for one in arrival order")
     bayflow_api_statement_cache: bool = Field(default=True, description="API reuses prepared statements per connection; set false behind a transaction-mode pooler (Supavisor port 6543, pgbouncer)")
+    bayflow_api_max_header_bytes: int = Field(default=16 * 1024, ge=1024, description="largest request headers, names and values together (larger: 431)")
+    bayflow_api_max_json_bytes: int = Field(default=1024 * 1024, gt=0, description="largest JSON request body (larger: 413, checked from Content-Length and while it streams, after the token)")
+    bayflow_api_max_upload_bytes: int = Field(default=25 * 1024 * 1024, gt=0, description="largest attachment upload, /v1/tasks/{id}/attachments and /v1/attachments (larger: 413)")
+    bayflow_metrics_token: SecretStr | None = Field(default=None, description="bearer token Prometheus must send to scrape /metrics; unset: /metrics answers 404")
     bayflow_public_url: str | None = Field(default=None, description="issuer base of the dev JWKS; default http://host:port")
 
     supabase_url: str | None = Field(default=None, description="Supabase project URL: tokens are verified against its JWKS and issuer; unset: bayflow's own dev issuer")

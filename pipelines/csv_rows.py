@@ -58,6 +58,30 @@ class DateRules:
         return ZoneInfo(self.timezone)
 
 
+# ---- spreadsheet formula escaping (OWASP CSV injection) ----
+
+# A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_ESCAPE = "'"
+
+
+def needs_escape(text: str) -> bool:
+    """True for a formula start, and for text that already looks escaped (`'=...`, `''=...`), so
+    that un-escaping an exported cell always gives back exactly the text that was exported."""
+    stripped = text.lstrip(FORMULA_ESCAPE)
+    return stripped.startswith(FORMULA_STARTS)
+
+
+def escape_formula(text: str) -> str:
+    """Text as an export writes it: a formula start gets a leading `'` (a spreadsheet shows the text)."""
+    return FORMULA_ESCAPE + text if needs_escape(text) else text
+
+
+def unescape_formula(text: str) -> str:
+    """What `escape_formula` wrote, back to the original text; any other text unchanged."""
+    return text[1:] if text.startswith(FORMULA_ESCAPE) and needs_escape(text[1:]) else text
+
+
 # ---- field converters: text -> value, ValueError(message) when the text is not valid ----
 
 def _text(value: str) -> str:
@@ -368,7 +392,7 @@ def parse_csv(data: bytes, rules: DateRules, *, default_source: str, max_rows: i
                                    " (check quoting and the delimiter)")]
             key = None
         else:
-            cells = {name: fields[i].strip() for i, name in known}
+            cells = {name: unescape_formula(fields[i].strip()) for i, name in known}
             key, row_errors = _add_row(groups, line, cells, rules, default_source, present)
         if row_errors:
             invalid_lines += 1

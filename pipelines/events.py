@@ -7,7 +7,7 @@ who may (a technician: events about their tasks). `recipients` get a notificatio
 import json
 from dataclasses import dataclass
 
-from pipelines.webhooks import enqueue_deliveries
+from pipelines.webhooks import write_deliveries
 
 CHANNEL = "bayflow_events"
 
@@ -35,10 +35,16 @@ class Event:
     recipients: tuple[str, ...] = ()   # profiles who get a notification
 
 
-def publish(conn, events: list[Event]) -> list[int]:
+@dataclass(frozen=True)
+class Published:
+    event_ids: list[int]
+    deliveries: tuple[str, ...]  # webhook deliveries written: the caller enqueues their jobs
+
+
+def publish(conn, events: list[Event]) -> Published:
     """Insert the events, their notifications and their outbound webhook deliveries in the
-    caller's transaction; NOTIFY fires at commit."""
-    ids = []
+    caller's transaction (NOTIFY fires at commit); the caller enqueues the deliveries' jobs."""
+    ids, deliveries = [], []
     for e in events:
         event_id = conn.execute(INSERT_EVENT, (e.type, e.work_order_id, e.task_id, e.schedule_run_id,
                                                list(e.audience), json.dumps(e.payload))).fetchone()[0]
@@ -46,9 +52,9 @@ def publish(conn, events: list[Event]) -> list[int]:
             conn.execute(INSERT_NOTIFICATIONS, (event_id, sorted(set(e.recipients))))
         data = {"work_order_id": e.work_order_id, "task_id": e.task_id, "schedule_run_id": e.schedule_run_id,
                 **e.payload}
-        enqueue_deliveries(conn, e.type, data, event_id=event_id)
+        deliveries.extend(write_deliveries(conn, e.type, data, event_id=event_id))
         ids.append(event_id)
-    return ids
+    return Published(ids, tuple(deliveries))
 
 
 def dispatchers(conn) -> tuple[str, ...]:

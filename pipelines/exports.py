@@ -4,13 +4,17 @@ The work-order export writes exactly the import's columns (pipelines.csv_rows), 
 per task (a work order without tasks gets one row), so an exported file re-imports
 cleanly: rows are keyed by `source` + `external_id`, or by `id` for work orders made in
 bayflow, and tasks by `task_id`.
+
+Text that a spreadsheet would run as a formula (starting with =, +, -, @, tab or CR) is
+written with a leading `'` (OWASP's CSV-injection advice); the import removes exactly that
+`'` again. Numbers, times and ids are written as they are: they are not text a user typed.
 """
 import csv
 import io
 from collections.abc import AsyncIterator, Iterable
 from datetime import datetime
 
-from pipelines.csv_rows import COLUMNS, DEPENDS_SEPARATOR
+from pipelines.csv_rows import COLUMNS, DEPENDS_SEPARATOR, escape_formula
 
 WORK_ORDER_COLUMNS = COLUMNS
 
@@ -51,7 +55,8 @@ select t.planned_start, t.planned_end, tech.name, b.name, w.number, w.source, w.
 
 
 def cell(value) -> str:
-    """A value as the import reads it back: ISO 8601 times, true/false, `|`-joined names."""
+    """A value as the import reads it back: ISO 8601 times, true/false, `|`-joined names, text
+    escaped against formula injection."""
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -59,7 +64,9 @@ def cell(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (list, tuple)):
-        return DEPENDS_SEPARATOR.join(str(v) for v in value)
+        return escape_formula(DEPENDS_SEPARATOR.join(str(v) for v in value))
+    if isinstance(value, str):
+        return escape_formula(value)
     return str(value)
 
 

@@ -1,19 +1,22 @@
-"""The CSV import pipeline: store the upload and enqueue it, then validate and write it.
+"""The CSV import pipeline: store the upload, then validate and write it.
 
 `check_upload` answers at once what can be known at upload (size, encoding, header,
-row count); `store_import` / `astore_import` write the `imports` row and enqueue
-`run_import` in the caller's transaction (the CLI's psycopg connection, the API's RLS
-connection). `run_import` (the actor's step) validates every row (pipelines.csv_rows),
-then writes the work orders through `bayflow.upsert_work_order`, a batch per statement;
+row count); `insert_import` / `ainsert_import` write the `imports` row in the caller's
+transaction (the CLI's psycopg connection, the API's RLS connection), where
+tasks.integration_actors.start_import enqueues its job. `run_import` (the actor's step)
+validates every row (pipelines.csv_rows), then writes the work orders through
+`bayflow.upsert_work_order`, a batch per statement;
 each call is atomic, so a work order is written whole or not at all:
 - all_or_nothing: any invalid row rejects the file; all work orders are written in one
   transaction, and a database refusal of one rolls everything back;
 - good_rows: invalid rows are reported and skipped; batches commit as they go.
-The changed work orders then enter the work-order pipeline in the transaction that
-marks the import done, so the batch is scheduled once.
+The changed work orders then enter the work-order pipeline (through the `start_flows`
+the actor passes) in the transaction that marks the import done, so the batch is
+scheduled once.
 """
 import json
 import logging
+from collections.abc import Callable
 from contextlib import nullcontext
 
 import psycopg
@@ -65,30 +68,20 @@ def _params(filename: str, content: bytes, summary: CsvSummary, mode: str, sourc
             "created_by": str(created_by) if created_by else None}
 
 
-def store_import(conn, filename: str, content: bytes, summary: CsvSummary, *, mode: str,
-                 source: str = DEFAULT_SOURCE, created_by=None) -> str:
-    """Write the import and enqueue its job in `conn`'s transaction (psycopg); its id."""
-    from tasks.enqueue import enqueue
-    from tasks.integration_actors import run_import
-
-    import_id = conn.execute(_INSERT, _params(filename, content, summary, mode, source, created_by)).fetchone()[0]
-    enqueue(conn, run_import.message(import_id))
-    return import_id
+def insert_import(conn, filename: str, content: bytes, summary: CsvSummary, *, mode: str,
+                  source: str = DEFAULT_SOURCE, created_by=None) -> str:
+    """Write the import in `conn`'s transaction (psycopg); its id."""
+    return conn.execute(_INSERT, _params(filename, content, summary, mode, source, created_by)).fetchone()[0]
 
 
-async def astore_import(conn, filename: str, content: bytes, summary: CsvSummary, *, mode: str,
-                        source: str = DEFAULT_SOURCE, created_by=None) -> str:
+async def ainsert_import(conn, filename: str, content: bytes, summary: CsvSummary, *, mode: str,
+                         source: str = DEFAULT_SOURCE, created_by=None) -> str:
     """The same on the API's SQLAlchemy AsyncConnection (RLS applies)."""
     from sqlalchemy import text
 
-    from tasks.enqueue import enqueue_async
-    from tasks.integration_actors import run_import
-
     statement = text(_INSERT.replace("%(", ":").replace(")s", ""))
     params = _params(filename, content, summary, mode, source, created_by)
-    import_id = (await conn.execute(statement, params)).scalar_one()
-    await enqueue_async(conn, run_import.message(import_id))
-    return import_id
+    return (await conn.execute(statement, params)).scalar_one()
 
 
 # ---------------------------------------------------------------- the pipeline step
@@ -98,9 +91,14 @@ def date_rules(conn) -> DateRules:
     return DateRules(*row) if row else DateRules()
 
 
-def run_import(import_id: str, *, url: str | None = None) -> str:
+# (psycopg connection, work order ids, triggered_by): start their work-order pipelines in that transaction.
+StartFlows = Callable[..., list[str]]
+
+
+def run_import(import_id: str, *, start_flows: StartFlows, url: str | None = None) -> str:
     """Validate and write one import; its final status. Safe to re-run: writes are upserts, and
-    what earlier attempts wrote is in `import_work_orders`."""
+    what earlier attempts wrote is in `import_work_orders`. `start_flows(conn, ids, triggered_by=...)`
+    starts the pipelines of the work orders it changed, in the transaction that marks it done."""
     with connect(url) as conn, connect(url, autocommit=True) as progress:
         with conn.transaction():
             row = conn.execute(
@@ -128,7 +126,8 @@ def run_import(import_id: str, *, url: str | None = None) -> str:
         for record in parsed.records:
             if created_by:
                 record.values["created_by"] = created_by
-        return _write(conn, progress, import_id, mode, parsed.records, parsed.errors, parsed.invalid_lines)
+        return _write(conn, progress, import_id, mode, parsed.records, parsed.errors, parsed.invalid_lines,
+                      start_flows)
 
 
 class _Rejected(Exception):
@@ -136,7 +135,7 @@ class _Rejected(Exception):
 
 
 def _write(conn, progress, import_id: str, mode: str, records: list[WorkOrderRecord],
-           errors: list[RowError], rows_invalid: int) -> str:
+           errors: list[RowError], rows_invalid: int, start_flows: StartFlows) -> str:
     """Batches of work orders, each batch in one statement; if the database refuses one of them,
     that batch again one work order per savepoint, to name it and (good_rows) keep the others."""
     batch = settings().bayflow_import_batch_size
@@ -162,13 +161,15 @@ def _write(conn, progress, import_id: str, mode: str, records: list[WorkOrderRec
                             if mode == "all_or_nothing":
                                 raise _Rejected()
                     _remember(conn, import_id, outcomes)
-                written += len(part)
+                written += len(outcomes)  # refused work orders are not written
                 _report_progress(progress, import_id, written)
             if mode == "all_or_nothing":
-                return _finish(conn, import_id, "done", errors=errors, rows_invalid=rows_invalid, refused=refused)
+                return _finish(conn, import_id, "done", errors=errors, rows_invalid=rows_invalid, refused=refused,
+                               start_flows=start_flows)
     except _Rejected:
         return _finish(conn, import_id, "rejected", errors=errors, rows_invalid=rows_invalid, refused=refused)
-    return _finish(conn, import_id, "done", errors=errors, rows_invalid=rows_invalid, refused=refused)
+    return _finish(conn, import_id, "done", errors=errors, rows_invalid=rows_invalid, refused=refused,
+                   start_flows=start_flows)
 
 
 _UPSERT_MANY = """
@@ -215,7 +216,7 @@ _FINISH = """
 update public.imports i
    set status = %(status)s, rows_invalid = %(rows_invalid)s, work_orders_created = c.created,
        work_orders_updated = c.updated, work_orders_unchanged = c.unchanged, work_orders_failed = %(refused)s,
-       work_orders_written = c.created + c.updated + c.unchanged + %(refused)s, error_count = %(error_count)s,
+       work_orders_written = c.created + c.updated + c.unchanged, error_count = %(error_count)s,
        errors = %(errors)s, finished_at = now(), updated_at = now()
   from (select count(*) filter (where outcome = 'created') as created,
                count(*) filter (where outcome = 'updated') as updated,
@@ -226,7 +227,8 @@ returning c.created, c.updated, c.unchanged
 """
 
 
-def _finish(conn, import_id: str, status: str, *, errors: list[RowError], rows_invalid: int, refused: int = 0) -> str:
+def _finish(conn, import_id: str, status: str, *, errors: list[RowError], rows_invalid: int, refused: int = 0,
+            start_flows: StartFlows | None = None) -> str:
     """Record the outcome; for a done import, start the changed work orders' pipelines in the same transaction."""
     errors = sorted(errors, key=lambda e: e.line or 0)
     with conn.transaction():
@@ -235,12 +237,10 @@ def _finish(conn, import_id: str, status: str, *, errors: list[RowError], rows_i
             "status": status, "rows_invalid": rows_invalid, "refused": refused, "error_count": len(errors),
             "errors": Jsonb([e.as_dict() for e in errors[:MAX_ERRORS_KEPT]]), "id": import_id}).fetchone()
         if status == "done" and created + updated:
-            from pipelines.work_order_flow import enqueue_work_order_flows
-
             changed = [w for (w,) in conn.execute(
                 "select work_order_id::text from public.import_work_orders"
                 " where import_id = %s and outcome <> 'unchanged'", (import_id,)).fetchall()]
-            enqueue_work_order_flows(conn, changed, triggered_by=f"import:{import_id}")
+            start_flows(conn, changed, triggered_by=f"import:{import_id}")
     log.info("import %s %s: %s created, %s updated, %s unchanged, %s errors", import_id, status,
              created, updated, unchanged, len(errors))
     return status

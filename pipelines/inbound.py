@@ -13,11 +13,11 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Protocol
 
 from sqlalchemy import text
 
 from pipelines.csv_rows import DateRules, parse_datetime, record_from_json
-from pipelines.work_order_flow import aenqueue_reschedule, aenqueue_work_order_flow
 
 EVENT_TYPES = ("work_order.upsert", "parts.eta_changed", "parts.arrived")
 
@@ -37,6 +37,14 @@ _TASKS_BY_NAME = text(
     " join public.work_orders w on w.id = t.work_order_id"
     " where w.source = :source and w.external_id = :external_id and t.name = :name for update of t")
 _SET_PARTS = text("update public.tasks set needs_parts = true, parts_ready_at = :ready where id = any(cast(:ids as uuid[]))")
+
+
+class FlowStarts(Protocol):
+    """How an applied event starts pipelines in the request's transaction (tasks.starts.AsyncFlowStarts)."""
+
+    async def work_order(self, conn, work_order_id: str, *, triggered_by: str) -> str: ...
+
+    async def reschedule(self, conn, *, reason: str) -> str: ...
 
 
 @dataclass
@@ -87,18 +95,19 @@ async def accept(conn, source: str, event_id: str, event_type: str) -> bool:
     return (await conn.execute(_SEEN, {"source": source, "id": event_id, "type": event_type})).first() is not None
 
 
-async def apply(conn, source: str, event_id: str, event_type: str, data: dict) -> dict:
-    """Apply the event in the caller's transaction and record its result."""
+async def apply(conn, source: str, event_id: str, event_type: str, data: dict, starts: FlowStarts) -> dict:
+    """Apply the event in the caller's transaction, starting pipelines through `starts`, and
+    record its result."""
     rules = DateRules(*(await conn.execute(_RULES)).one())
     if event_type == "work_order.upsert":
-        result = await _upsert_work_order(conn, source, data, rules)
+        result = await _upsert_work_order(conn, source, data, rules, starts)
     else:
-        result = await _parts(conn, source, event_type, data, rules)
+        result = await _parts(conn, source, event_type, data, rules, starts)
     await conn.execute(_RESULT, {"result": json.dumps(result), "source": source, "id": event_id})
     return result
 
 
-async def _upsert_work_order(conn, source: str, data: dict, rules: DateRules) -> dict:
+async def _upsert_work_order(conn, source: str, data: dict, rules: DateRules, starts: FlowStarts) -> dict:
     record, errors = record_from_json(data, rules, source=source)
     if errors:
         fields = [{"field": f"data.{e.column}", "message": e.message} for e in errors]
@@ -106,11 +115,11 @@ async def _upsert_work_order(conn, source: str, data: dict, rules: DateRules) ->
     work_order_id, outcome = (await conn.execute(_UPSERT, {"doc": json.dumps(record.as_json())})).one()
     run_id = None
     if outcome != "unchanged":
-        run_id = await aenqueue_work_order_flow(conn, work_order_id, triggered_by=actor(source))
+        run_id = await starts.work_order(conn, work_order_id, triggered_by=actor(source))
     return {"work_order_id": work_order_id, "outcome": outcome, "pipeline_run_id": run_id}
 
 
-async def _parts(conn, source: str, event_type: str, data: dict, rules: DateRules) -> dict:
+async def _parts(conn, source: str, event_type: str, data: dict, rules: DateRules, starts: FlowStarts) -> dict:
     field_name = "parts_ready_at" if event_type == "parts.eta_changed" else "arrived_at"
     ready = _moment(data, field_name, rules, required=event_type == "parts.eta_changed")
     if data.get("task_id"):
@@ -129,7 +138,7 @@ async def _parts(conn, source: str, event_type: str, data: dict, rules: DateRule
     run_id = None
     if changed:
         await conn.execute(_SET_PARTS, {"ready": ready, "ids": changed})
-        run_id = await aenqueue_reschedule(conn, reason=actor(source))
+        run_id = await starts.reschedule(conn, reason=actor(source))
     return {"task_ids": [r[0] for r in rows], "changed": len(changed), "parts_ready_at": ready.isoformat(),
             "reschedule_run_id": run_id}
 

@@ -1,9 +1,9 @@
 """Outbound webhooks: a delivery per subscribed event, sent signed by its own job.
 
-`enqueue_deliveries` runs in the transaction of whoever publishes an event (the notify
+`write_deliveries` runs in the transaction of whoever publishes an event (the notify
 step): it writes one `webhook_deliveries` row per active subscription to that event
-type and enqueues one `deliver_webhook` job per row, so a delivery exists exactly when
-the event does. `deliver` makes one attempt: it reads what to send, POSTs it outside any
+type, and the actor holding that transaction enqueues one `deliver_webhook` job per row,
+so a delivery exists exactly when the event does. `deliver` makes one attempt: it reads what to send, POSTs it outside any
 transaction with a short timeout, then records the attempt. A failed attempt raises
 `DeliveryFailed` so the queue retries it with backoff; after the last one the job is
 dead-lettered and `mark_dead` marks the delivery `dead`, from where the API can re-send it.
@@ -16,7 +16,6 @@ from datetime import datetime, timezone
 import httpx
 
 from bayflow import signing
-from bayflow.config import settings
 from bayflow.database import connect
 
 # Event types the notify step publishes; a subscription lists some of them, or "*".
@@ -41,10 +40,9 @@ class AttemptResult:
         return self.error is None
 
 
-def enqueue_deliveries(conn, event_type: str, payload: dict, *, event_id: str | int) -> int:
-    """In `conn`'s transaction (psycopg): a delivery and its job for each subscriber; how many."""
-    from tasks.enqueue import enqueue_many
-
+def write_deliveries(conn, event_type: str, payload: dict, *, event_id: str | int) -> list[str]:
+    """In `conn`'s transaction (psycopg): a delivery for each subscriber; their ids, for the
+    caller to enqueue (tasks.webhook_actors.enqueue_deliveries)."""
     rows = conn.execute(
         """
         insert into public.webhook_deliveries (subscription_id, event_id, event_type, payload)
@@ -56,18 +54,7 @@ def enqueue_deliveries(conn, event_type: str, payload: dict, *, event_id: str | 
         """,
         {"event_id": str(event_id), "type": event_type, "payload": json.dumps(payload), "all": ALL_EVENTS},
     ).fetchall()
-    enqueue_many(conn, [delivery_message(str(delivery_id)) for (delivery_id,) in rows])
-    return len(rows)
-
-
-def delivery_message(delivery_id: str):
-    """The job of one delivery, with the configured attempts and backoff."""
-    from tasks.integration_actors import deliver_webhook
-
-    config = settings()
-    return deliver_webhook.message_with_options(
-        args=(delivery_id,), max_retries=config.bayflow_webhook_max_attempts - 1,
-        min_backoff=config.bayflow_webhook_min_backoff_ms, max_backoff=config.bayflow_webhook_max_backoff_ms)
+    return [str(delivery_id) for (delivery_id,) in rows]
 
 
 def body_of(event_id: str, event_type: str, created_at: datetime, payload: dict) -> bytes:

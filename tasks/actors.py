@@ -25,6 +25,7 @@ from pipelines.events import Event, dispatchers, publish
 from pipelines.steps import SCHEDULE_UNIQUE_KEY, STEPS, Next
 from tasks.db import Link
 from tasks.enqueue import enqueue
+from tasks.webhook_actors import enqueue_deliveries
 
 QUEUE = "pipeline"
 logger = logging.getLogger(__name__)
@@ -96,9 +97,11 @@ def job_for(follow: Next) -> tuple[dramatiq.Message, dict]:
 
 
 def _enqueue_next(conn, follow: Next) -> None:
+    """Enqueue what a step returned, in the transaction that saved the step."""
     if follow.step is not None:
         message, options = job_for(follow)
         enqueue(conn, message, **options)
+    enqueue_deliveries(conn, follow.deliveries)
 
 
 def _run_work_order_step(name: str, actor_name: str, run_id: str) -> None:
@@ -138,9 +141,10 @@ def step_exhausted(message: dict, retry_info: dict) -> None:
         rows = conn.execute("select id::text, work_order_id::text, error from public.pipeline_runs"
                             " where id = any(%s::uuid[]) and status = 'failed'", (run_ids,)).fetchall()
         staff = dispatchers(conn)
-        publish(conn, [Event("pipeline.failed", {"pipeline_run_id": run, "work_order_id": wo, "step": step,
+        published = publish(conn, [Event("pipeline.failed", {"pipeline_run_id": run, "work_order_id": wo, "step": step,
                                                  "error": error}, work_order_id=wo, recipients=staff)
                        for run, wo, error in rows])
+        enqueue_deliveries(conn, published.deliveries)
 
 
 _on_exhausted = dict(on_retry_exhausted=step_exhausted.actor_name, **_retries)
@@ -195,7 +199,7 @@ def notify_affected(run_ids: list[str], schedule_run_id: str | None) -> None:
         events = notify.compute(loaded)
         with _transaction("notify_affected") as conn:
             if still := runs.still_at(conn, started, notify.NAME):
-                notify.save(conn, still, events)
+                _enqueue_next(conn, notify.save(conn, still, events))
 
 
 _STEP_OF = {

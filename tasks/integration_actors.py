@@ -1,12 +1,15 @@
-"""Actors of the integrations: a CSV import, one webhook delivery attempt, and their dead letters.
+"""Actors of the CSV import (`run_import` and its dead letter), and starting an import.
 
-Thin: each hands its arguments to the pipeline step in pipelines.imports / pipelines.webhooks.
+Thin: the actor hands its import to pipelines.imports, with how to start the work-order
+pipelines of what it wrote (in the transaction that marks the import done).
 """
 import dramatiq
 
 import tasks  # noqa: F401  (sets dramatiq's broker before the actors are declared)
-from bayflow.config import settings
-from pipelines import imports, webhooks
+from pipelines import imports
+from pipelines.csv_rows import CsvSummary
+from tasks.enqueue import enqueue, enqueue_async
+from tasks.starts import enqueue_work_order_flows
 
 QUEUE = "integrations"
 
@@ -20,16 +23,24 @@ def import_exhausted(message: dict, retry_info: dict) -> None:
 
 
 @dramatiq.actor(queue_name=QUEUE, max_retries=2, time_limit=30 * 60 * 1000, on_retry_exhausted=import_exhausted.actor_name)
-def run_import(import_id: str) -> str:
-    return imports.run_import(import_id)
+def run_import(import_id: str) -> None:
+    # Returns nothing: a returned value without a result store only earns a warning from dramatiq.
+    imports.run_import(import_id, start_flows=enqueue_work_order_flows)
 
 
-@dramatiq.actor(queue_name=QUEUE)
-def delivery_exhausted(message: dict, retry_info: dict) -> None:
-    """The last attempt of a delivery failed: it is dead until someone re-sends it."""
-    webhooks.mark_dead(message["args"][0])
+def start_import(conn, filename: str, content: bytes, summary: CsvSummary, *, mode: str,
+                 source: str = imports.DEFAULT_SOURCE, created_by=None) -> str:
+    """Write the import and enqueue its job in `conn`'s transaction (psycopg); its id."""
+    import_id = imports.insert_import(conn, filename, content, summary, mode=mode, source=source,
+                                      created_by=created_by)
+    enqueue(conn, run_import.message(import_id))
+    return import_id
 
 
-@dramatiq.actor(queue_name=QUEUE, on_retry_exhausted=delivery_exhausted.actor_name)
-def deliver_webhook(delivery_id: str) -> None:
-    webhooks.deliver(delivery_id, timeout_s=settings().bayflow_webhook_timeout_s)
+async def astart_import(conn, filename: str, content: bytes, summary: CsvSummary, *, mode: str,
+                        source: str = imports.DEFAULT_SOURCE, created_by=None) -> str:
+    """The same on the API's SQLAlchemy AsyncConnection (RLS applies)."""
+    import_id = await imports.ainsert_import(conn, filename, content, summary, mode=mode, source=source,
+                                             created_by=created_by)
+    await enqueue_async(conn, run_import.message(import_id))
+    return import_id

@@ -18,6 +18,7 @@ from tasks.results import PostgresBackend
 ACTOR_MODULES: list[str] = [
     "tasks.actors",
     "tasks.integration_actors",
+    "tasks.webhook_actors",
 ]
 
 

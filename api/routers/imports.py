@@ -16,7 +16,8 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import Connection, Principal, require_roles, verified_claims
 from api.problems import ProblemError
 from pipelines.csv_rows import CsvFileError, CsvSummary
-from pipelines.imports import DEFAULT_SOURCE, UploadTooLarge, astore_import, check_upload, status_document
+from pipelines.imports import DEFAULT_SOURCE, UploadTooLarge, check_upload, status_document
+from tasks.integration_actors import astart_import
 
 router = APIRouter(prefix="/v1/imports", tags=["imports"])
 Staff = Annotated[Principal, Depends(require_roles("admin", "dispatcher"))]
@@ -92,7 +93,7 @@ async def create_import(
     mode: Annotated[ImportMode, Query(description="all_or_nothing: any bad row rejects the file; good_rows: import the good rows")] = "all_or_nothing",
     source: Annotated[str, Query(min_length=1, max_length=100, description="source of rows without a `source` column")] = DEFAULT_SOURCE,
 ) -> dict:
-    import_id = await astore_import(conn, upload.filename, upload.content, upload.summary, mode=mode,
+    import_id = await astart_import(conn, upload.filename, upload.content, upload.summary, mode=mode,
                                     source=source, created_by=principal.profile_id)
     response.headers["Location"] = f"/v1/imports/{import_id}"
     return {"id": import_id, "status": "queued", "mode": mode, "rows": upload.summary.rows,

@@ -12,6 +12,7 @@ from api.routers.imports import read_limited_body
 from api.schemas.webhooks import Source, SourceCreate, SourceUpdate
 from bayflow import signing
 from pipelines import inbound
+from tasks.starts import AsyncFlowStarts
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 Admin = Annotated[Principal, Depends(require_roles("admin"))]
@@ -36,7 +37,7 @@ async def receive_event(source: str, request: Request) -> dict:
             event_id, event_type, data = inbound.parse_envelope(body)
             if not await inbound.accept(conn, source, event_id, event_type):
                 raise ProblemError(409, "Event already received", f"event {event_id!r} from {source!r} was applied before")
-            result = await inbound.apply(conn, source, event_id, event_type, data)
+            result = await inbound.apply(conn, source, event_id, event_type, data, AsyncFlowStarts())
         except inbound.EventError as exc:
             raise ProblemError(exc.status, exc.title, exc.detail, exc.errors) from None
     return {"event_id": event_id, "type": event_type, "result": result}

@@ -1,9 +1,11 @@
 """Queue operations for dispatchers and admins: `/v1/ops/queues`, `/v1/ops/jobs`, retry and cancel;
-`/metrics`: queue gauges read from Postgres for Prometheus.
+`/metrics`: queue gauges read from Postgres for Prometheus, for a scraper that sends
+BAYFLOW_METRICS_TOKEN as its bearer token (unset: not served).
 
 Jobs are read and changed under job_queue's RLS policies (`bayflow.app_role()` admin or
 dispatcher); the counts come from `bayflow.queue_stats()`, which returns aggregates only.
 """
+import hmac
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -125,9 +127,22 @@ GAUGES = {
 }
 
 
+def _check_scraper(request: Request) -> None:
+    """404 unless BAYFLOW_METRICS_TOKEN is set; 401 unless the request bears it."""
+    expected = request.app.state.settings.bayflow_metrics_token
+    if expected is None:
+        raise ProblemError(404, "Not found", "/metrics is served only when BAYFLOW_METRICS_TOKEN is set")
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(),
+                                                             expected.get_secret_value().encode()):
+        raise ProblemError(401, "Unauthorized", "/metrics needs the bearer token of BAYFLOW_METRICS_TOKEN",
+                           headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
+
+
 @router.get("/metrics", include_in_schema=False)
 async def metrics(request: Request):
-    """Prometheus exposition of the queue gauges (aggregates only, no authentication)."""
+    """Prometheus exposition of the queue gauges (aggregates only), for the bearer of BAYFLOW_METRICS_TOKEN."""
+    _check_scraper(request)
     async with request.app.state.connections.connect() as conn:
         async with conn.begin():
             await conn.execute(text("select set_config('role', 'authenticated', true)"))

@@ -12,7 +12,7 @@ from api.pagination import Page, Paging
 from api.problems import ProblemError
 from api.rows import fetch_one
 from api.schemas.pipelines import PipelineRun, RunStatus
-from pipelines.work_order_flow import arestart_run
+from tasks.starts import arestart_run
 
 router = APIRouter(tags=["pipelines"], dependencies=[Depends(require_roles("admin", "dispatcher"))])
 

@@ -17,8 +17,8 @@ from api.schemas.webhooks import (
     SubscriptionCreate,
     SubscriptionUpdate,
 )
-from pipelines.webhooks import delivery_message
 from tasks.enqueue import enqueue_async
+from tasks.webhook_actors import delivery_message
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 Admin = Annotated[Principal, Depends(require_roles("admin"))]
@@ -115,14 +115,27 @@ async def get_delivery(delivery_id: UUID, conn: Connection, principal: Staff):
     return DeliveryDetail(**row, attempt_log=[Attempt(**a) for a in attempts])
 
 
+# Only a delivery that is finished (dead, or succeeded and wanted again) starts a new chain of
+# attempts; one pending or retrying has a job queued or in flight. The row lock makes
+# concurrent re-sends wait, and each sees the status the first one left.
+_RESEND = text(
+    "update public.webhook_deliveries set status = 'pending', updated_at = now()"
+    " where id = :id and status in ('dead', 'succeeded')"
+    " returning id, subscription_id, event_id, event_type, status, attempts, last_status_code, last_error,"
+    " created_at, delivered_at")
+
+
 @router.post("/deliveries/{delivery_id}/resend", status_code=202, response_model=Delivery,
-             summary="Send a delivery again (with a fresh set of attempts)")
+             summary="Send a delivery again (with a fresh set of attempts)",
+             description="A dead or succeeded delivery starts one new chain of up to BAYFLOW_WEBHOOK_MAX_ATTEMPTS "
+                         "attempts. A delivery that is pending or retrying already has its job queued or in flight: "
+                         "it is returned as it is and nothing new starts.")
 async def resend_delivery(delivery_id: UUID, conn: Connection, principal: Staff):
-    row = (await conn.execute(text(
-        "update public.webhook_deliveries set status = 'pending', updated_at = now() where id = :id"
-        " returning id, subscription_id, event_id, event_type, status, attempts, last_status_code, last_error,"
-        " created_at, delivered_at"), {"id": delivery_id})).mappings().first()
+    row = (await conn.execute(_RESEND, {"id": delivery_id})).mappings().first()
+    if row is not None:
+        await enqueue_async(conn, delivery_message(str(delivery_id)))
+        return Delivery(**row)
+    row = (await conn.execute(text(f"{_DELIVERY} where id = :id"), {"id": delivery_id})).mappings().first()
     if row is None:
         raise ProblemError(404, "Not found", f"no webhook delivery {delivery_id}")
-    await enqueue_async(conn, delivery_message(str(delivery_id)))
     return Delivery(**row)

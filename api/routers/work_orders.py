@@ -28,7 +28,7 @@ from api.schemas.work_orders import (
     WorkOrderStatus,
     WorkOrderUpdate,
 )
-from pipelines.work_order_flow import aenqueue_work_order_flow
+from tasks.starts import aenqueue_work_order_flow
 
 router = APIRouter(prefix="/v1/work_orders", tags=["work orders"])
 staff = Depends(require_roles("admin", "dispatcher"))
@@ -97,8 +97,10 @@ async def create_work_order(body: WorkOrderCreate, conn: Connection, principal: 
     if errors := body.graph_errors():
         raise ProblemError(422, "Invalid task graph", "; ".join(f"{e['field']}: {e['message']}" for e in errors),
                            errors)
-    order = await insert_row(conn, "public.work_orders", "id",
-                             {**body.model_dump(exclude={"tasks"}), "created_by": principal.profile_id})
+    values = body.model_dump(exclude={"tasks"})
+    if "priority" not in body.model_fields_set:
+        values["priority"] = None  # the default, set by nobody: enrichment may suggest one
+    order = await insert_row(conn, "public.work_orders", "id", {**values, "created_by": principal.profile_id})
     task_ids: dict[str, UUID] = {}
     for position, task in enumerate(body.tasks):
         values = task.model_dump(exclude={"key", "depends_on"})

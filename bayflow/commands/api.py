@@ -77,7 +77,8 @@ def run_token(args) -> int:
 
 
 def prepare_demo_database() -> None:
-    """Start/join the database, apply migrations and load the demo shop."""
+    """Start/join the database, apply migrations, load the demo shop and, while some of its tasks
+    wait for a slot, queue a schedule run (the workers solve it; nothing waits for a first work order)."""
     from bayflow.database import connect, database_url
     from bayflow.migrate import MigrationError, migrate
     from bayflow.seed import load_demo_shop
@@ -89,7 +90,24 @@ def prepare_demo_database() -> None:
         except MigrationError as exc:
             raise CommandError(str(exc)) from exc
         load_demo_shop(conn)
+        if conn.execute("select exists (select from public.tasks where status = 'pending')").fetchone()[0]:
+            from tasks.starts import enqueue_reschedule
+
+            enqueue_reschedule(conn, reason="demo: schedule the demo shop")
         conn.commit()
+
+
+def check_port_free(host: str, port: int) -> None:
+    """CommandError unless `host:port` can be listened on (checked before the demo starts anything)."""
+    import socket
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn: TIME_WAIT is no conflict
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise CommandError(f"cannot listen on {host}:{port} ({exc.strerror}): is another bayflow demo or API"
+                               " running? Stop it, or choose another port with BAYFLOW_API_PORT") from None
 
 
 def demo_guide(s: Settings) -> str:
@@ -122,6 +140,7 @@ def run_demo(args) -> int:
     import subprocess
 
     s = settings()
+    check_port_free(s.bayflow_api_host, s.bayflow_api_port)
     prepare_demo_database()
     print(demo_guide(s), flush=True)
     workers = subprocess.Popen([sys.executable, "-m", "bayflow", "worker"])  # inherits DATABASE_URL, embedded too

@@ -2,6 +2,9 @@
 
 Fields the creator filled in are kept; enrichment fills only the empty ones and keeps
 its whole answer (suggested priority and summary included) in `work_orders.enrichment`.
+The suggested priority becomes the priority unless someone set it (`priority_set_by`, see
+migration 20261207000300); the change is then the worker's, in the audit log and in
+`priority_set_by`.
 An enrichment that needs review does not stop the pipeline: planning goes on without it.
 """
 from dataclasses import dataclass
@@ -20,6 +23,7 @@ update public.work_orders
        asset_make = coalesce(asset_make, %(make)s), asset_model = coalesce(asset_model, %(model)s),
        asset_year = coalesce(asset_year, %(year)s), vin = coalesce(vin, %(vin)s),
        plate = coalesce(plate, %(plate)s), mileage = coalesce(mileage, %(mileage)s),
+       priority = case when priority_set_by is null then %(priority)s else priority end,
        status = case when status = 'new' then 'planning' else status end
  where id = %(id)s
 """
@@ -60,6 +64,7 @@ def save(conn, run: runs.Run, outcome: gateway.Outcome | None) -> Next:
             "id": run.work_order_id, "enrichment": result.model_dump_json(), "source": outcome.source,
             "category": result.category, "urgency": result.urgency, "make": asset.make, "model": asset.model,
             "year": asset.year, "vin": asset.vin, "plate": asset.plate, "mileage": asset.mileage,
+            "priority": result.suggested_priority,
         })
         detail = {"source": outcome.source, "category": result.category, "urgency": result.urgency,
                   "suggested_priority": result.suggested_priority}

@@ -151,6 +151,6 @@ def _task_events(loaded: Loaded) -> list[Event]:
 
 
 def save(conn, run_ids: list[str], events: list[Event]) -> Next:
-    ids = publish(conn, events)
-    runs.finish_step(conn, run_ids, NAME, next_step=None, detail={"events": len(ids)})
-    return Next(None, run_ids)
+    published = publish(conn, events)
+    runs.finish_step(conn, run_ids, NAME, next_step=None, detail={"events": len(published.event_ids)})
+    return Next(None, run_ids, deliveries=published.deliveries)

@@ -21,6 +21,7 @@ def test_demo_serves_docs_and_token_authenticated_tasks():
     home = tempfile.mkdtemp(prefix="bf")  # short: the embedded Postgres' Unix socket lives here
     port = free_port()
     env = child_environment(bayflow_home=home, bayflow_api_port=port, bayflow_api_host="127.0.0.1")
+    env.pop("XDG_RUNTIME_DIR", None)  # as on a fresh machine: pgserver's runtime directory is bayflow's to name
     out = Path(home) / "demo.log"
     with out.open("w") as log:
         proc = subprocess.Popen([BAYFLOW, "demo"], cwd=ROOT, env=env,
@@ -57,3 +58,4 @@ def test_demo_serves_docs_and_token_authenticated_tasks():
     shutil.rmtree(home, ignore_errors=True)
     assert code == 0, log_text
     assert "stopped" in log_text
+    assert "XDG_RUNTIME_DIR" not in log_text and "Warning" not in log_text

@@ -94,3 +94,32 @@ def test_connections_are_handed_out_in_arrival_order(api_settings):
 
     assert asyncio.run(main()) == ([], [0, 1, 2, 3, 4])
 
+
+
+def test_pooled_connections_killed_by_a_database_restart_cost_no_request(api_settings, shop_db, as_user):
+    """The server ends every API connection (as a restart does; only this test's database is touched):
+    the next requests, several at once, get fresh connections instead of 500 "connection is closed"."""
+    import httpx
+    import psycopg
+
+    app = create_app(api_settings)
+
+    async def burst(client, n: int) -> list[int]:
+        answers = await asyncio.gather(*(client.get("/v1/me", headers=as_user(TECH_A)) for _ in range(n)))
+        return [a.status_code for a in answers]
+
+    async def main():
+        try:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as client:
+                warm = await burst(client, 6)  # both pooled connections opened and returned
+                with psycopg.connect(shop_db, autocommit=True) as admin:
+                    killed = admin.execute(
+                        "select count(*) filter (where pg_terminate_backend(pid)) from pg_stat_activity"
+                        " where datname = current_database() and application_name = 'bayflow-api'").fetchone()[0]
+                return warm, killed, await burst(client, 6)
+        finally:
+            await app.state.engine.dispose()
+
+    warm, killed, after = asyncio.run(main())
+    assert warm == [200] * 6 and killed == 2
+    assert after == [200] * 6

@@ -5,7 +5,7 @@ import uuid
 import pytest
 
 from tests.support.people import DISPATCHER, TECH_A, TECHNICIAN_A, TECHNICIAN_B
-from tests.support.sql import scalar
+from tests.support.sql import query, scalar
 
 BRAKE_JOB = {
     "description": "Brake pads worn, grinding noise at the front",
@@ -201,3 +201,16 @@ def test_task_pages_follow_the_cursor(client, as_user):
     filtered = client.get("/v1/tasks", params={"assignee": str(TECHNICIAN_B), "status": ["pending", "done"]},
                           headers=as_user(DISPATCHER)).json()["items"]
     assert [t["id"] for t in filtered] == [order["task_ids"]["pads"]]
+
+
+def test_a_priority_a_person_gives_is_recorded_as_theirs_and_the_default_as_nobodys(client, as_user, shop_db):
+    """Enrichment may replace only a priority nobody chose (priority_set_by null)."""
+    chosen = create(client, as_user, {**BRAKE_JOB, "priority": 3, "tasks": []}).json()
+    default = create(client, as_user, {k: v for k, v in BRAKE_JOB.items() if k not in ("priority", "tasks")}).json()
+    confirmed = create(client, as_user, {k: v for k, v in BRAKE_JOB.items() if k not in ("priority", "tasks")}).json()
+    assert chosen["priority"] == default["priority"] == 3
+    patched = client.patch(f"/v1/work_orders/{confirmed['id']}", json={"priority": 3},
+                           headers=as_user(DISPATCHER, **{"If-Match": '"1"'}))
+    assert patched.status_code == 200
+    setters = dict(query(shop_db, "select id::text, priority_set_by from public.work_orders"))
+    assert setters == {chosen["id"]: str(DISPATCHER), default["id"]: None, confirmed["id"]: str(DISPATCHER)}

@@ -12,6 +12,8 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from bayflow.seed import DEMO_SHOP, load_seed
+from pipelines import imports
+from tasks.starts import enqueue_work_order_flows
 from tests.support.people import seed_people
 from tests.support.processes import Workers
 from tests.support.servers import LocalServer, QuietHandler
@@ -117,3 +119,8 @@ def receiver():
     yield make
     for r in made:
         r.close()
+
+
+def run_import(import_id: str, **options) -> str:
+    """What the `run_import` actor does: the import step, starting the pipelines of what it wrote."""
+    return imports.run_import(import_id, start_flows=enqueue_work_order_flows, **options)

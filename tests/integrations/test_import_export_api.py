@@ -5,8 +5,7 @@ import io
 
 import psycopg
 
-from pipelines.imports import run_import
-from tests.integrations.conftest import work_orders_csv
+from tests.integrations.conftest import run_import, work_orders_csv
 from tests.support.people import ADMIN, DISPATCHER, TECH_A
 from tests.support.sql import query, scalar
 
@@ -158,3 +157,46 @@ def test_schedule_export_lists_planned_tasks_in_the_window(shop_db, make_client,
     bad = client.get("/v1/exports/schedule.csv", params={"from": "2026-12-02T00:00:00Z", "to": "2026-12-01T00:00:00Z"},
                      headers=as_user(DISPATCHER))
     assert bad.status_code == 422
+
+
+FORMULAS = ['=HYPERLINK("http://x")', "=cmd|' /C calc'!A0", "+SUM(1+1)", "@SUM(1)", "-2+3", "''=quoted text"]
+
+
+def test_exports_escape_formulas_and_a_reimport_restores_the_text(shop_db, make_client, as_user):
+    """OWASP CSV injection: a cell starting with =, +, -, @, tab or CR gets a leading ' in both
+    exports; numbers stay numbers; the import gives back exactly the original text."""
+    client = make_client(shop_db)
+    rows = [{"external_id": f"F-{i}", "description": text, "customer_phone": "+1 312 555 0100", "priority": "2",
+             "mileage": "120", "task_name": f"{text} task", "task_duration_minutes": "30"}
+            for i, text in enumerate(FORMULAS)]
+    rows.append({"external_id": "=SUM(A1)", "description": "tabbed", "customer_phone": "", "priority": "", "mileage": "",
+                 "task_name": "@step", "task_duration_minutes": "15"})
+    run_import(upload(client, as_user(ADMIN), work_orders_csv(rows)).json()["id"])
+    with psycopg.connect(shop_db) as conn:  # a file's cells are trimmed: tab and CR starts come from the API
+        conn.execute("update public.work_orders set description = E'\\ttabbed', customer_phone = E'\\r1'"
+                     " where external_id = '=SUM(A1)'")
+        conn.execute("update public.tasks set planned_start = '2026-12-01 09:00Z', planned_end = '2026-12-01 09:30Z'")
+    stored = query(shop_db, "select external_id, description, customer_phone from public.work_orders order by number")
+
+    exported = _export(client, as_user(DISPATCHER))
+    cells = [cell for row in csv.reader(io.StringIO(exported.decode())) for cell in row]
+    assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r") or (c[:1] == "-" and not c[1:].isdigit())]
+    exported_rows = list(csv.DictReader(io.StringIO(exported.decode())))
+    assert exported_rows[0]["description"] == "'" + FORMULAS[0]
+    assert exported_rows[0]["customer_phone"] == "'+1 312 555 0100"
+    # A file's '= is read as an escaped formula: text that itself starts with '= is written ''=.
+    assert (stored[5][1], exported_rows[5]["description"]) == ("'=quoted text", "''=quoted text")
+    assert (exported_rows[0]["priority"], exported_rows[0]["mileage"]) == ("2", "120")  # numbers are not escaped
+    schedule = client.get("/v1/exports/schedule.csv", headers=as_user(DISPATCHER),
+                          params={"from": "2026-12-01T00:00:00Z", "to": "2026-12-02T00:00:00Z"}).text
+    schedule_rows = list(csv.DictReader(io.StringIO(schedule)))
+    assert {r["task_name"] for r in schedule_rows} >= {"'=HYPERLINK(\"http://x\") task", "'@step"}
+    assert "'=SUM(A1)" in {r["external_id"] for r in schedule_rows}
+
+    again = upload(client, as_user(ADMIN), exported).json()["id"]
+    run_import(again)
+    status = client.get(f"/v1/imports/{again}", headers=as_user(ADMIN)).json()
+    assert (status["status"], status["error_count"], status["work_orders"]["unchanged"]) == ("done", 0, len(rows))
+    assert query(shop_db, "select external_id, description, customer_phone from public.work_orders order by number") \
+        == stored
+    assert stored[0][1:] == (FORMULAS[0], "+1 312 555 0100") and stored[-1] == ("=SUM(A1)", "\ttabbed", "\r1")

@@ -4,8 +4,8 @@ import psycopg
 import pytest
 
 from pipelines.csv_rows import inspect_csv
-from pipelines.imports import run_import, store_import
-from tests.integrations.conftest import work_orders_csv
+from tasks.integration_actors import start_import
+from tests.integrations.conftest import run_import, work_orders_csv
 from tests.support.people import ADMIN
 from tests.support.sql import query, scalar
 
@@ -25,13 +25,13 @@ BAD_ROW = {"external_id": "DMS-3", "description": "Tyres", "priority": "9", "due
 
 def start(db_url: str, content: bytes, mode: str = "all_or_nothing", created_by=ADMIN) -> str:
     with psycopg.connect(db_url) as conn:
-        return store_import(conn, "orders.csv", content, inspect_csv(content, max_rows=1000), mode=mode,
+        return start_import(conn, "orders.csv", content, inspect_csv(content, max_rows=1000), mode=mode,
                             created_by=created_by)
 
 
 def imported(db_url: str, import_id: str) -> dict:
     columns = ("status", "rows_total", "rows_invalid", "work_orders_created", "work_orders_updated",
-               "work_orders_unchanged", "work_orders_failed", "error_count", "errors")
+               "work_orders_unchanged", "work_orders_failed", "work_orders_written", "error_count", "errors")
     row = query(db_url, f"select {', '.join(columns)} from public.imports where id = %s", (import_id,))[0]
     return dict(zip(columns, row))
 
@@ -112,6 +112,8 @@ def test_a_work_order_the_database_refuses_is_rolled_back_whole(shop_db, mode, e
     status = run_import(import_id)
     result = imported(shop_db, import_id)
     assert status == ("done" if mode == "good_rows" else "rejected")
+    # The counters tell what was written: the refused work order is failed, not written.
+    assert (result["work_orders_written"], result["work_orders_failed"]) == (expected_orders, 1)
     assert any(e["line"] == 3 and "belongs to another work order" in e["message"] for e in result["errors"])
     assert scalar(shop_db, "select count(*) from public.work_orders where external_id like 'NEW-%%'") == expected_orders
     assert scalar(shop_db, "select count(*) from public.work_orders where external_id = 'NEW-2'") == 0

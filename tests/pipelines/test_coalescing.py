@@ -2,9 +2,9 @@
 import psycopg
 
 from pipelines.steps import Next
-from pipelines.work_order_flow import enqueue_work_order_flows
 from tasks.actors import job_for
 from tasks.enqueue import enqueue
+from tasks.starts import enqueue_work_order_flows
 
 JOBS = ["oil change", "front brake pads", "tire rotation", "check engine light", "battery replacement"]
 

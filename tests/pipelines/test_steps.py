@@ -3,8 +3,8 @@ called in this process against a fresh database, real CP-SAT with a short limit)
 import psycopg
 import pytest
 
-from pipelines.work_order_flow import enqueue_reschedule, enqueue_work_order_flow
 from tasks import actors
+from tasks.starts import enqueue_reschedule, enqueue_work_order_flow
 from tests.pipelines.conftest import PIPELINE_ENV, TECH_ANA, seed_shop
 from tests.support.environment import LLM_PROVIDER_ENV, forget_settings, set_environment
 
@@ -114,3 +114,28 @@ def test_tasks_moved_by_a_later_schedule_are_announced_to_their_technicians(shop
     assert str(TECH_ANA) in [str(p) for p in event[1]]
     assert event[2]["previous"]["starts_at"] != event[2]["starts_at"]
     assert event[2]["technician_id"] == "00000000-0000-4000-c000-0000000000e1"
+
+
+def test_enrichment_applies_its_suggested_priority_unless_someone_set_one(shop_db):
+    """Urgency "high" suggests priority 4: a work order with the default priority gets it, as the
+    enrichment worker's change in the audit log; one whose priority someone chose keeps it."""
+    with psycopg.connect(shop_db) as conn:
+        default, chosen, changed = (conn.execute(
+            "insert into public.work_orders (description, priority) values (%s, %s) returning id::text",
+            ("Urgent: brakes grinding", priority)).fetchone()[0] for priority in (None, 2, None))
+        conn.execute("select set_config('bayflow.actor', 'dispatcher:test', true)")
+        conn.execute("update public.work_orders set priority = 1 where id = %s", (changed,))
+        runs = [enqueue_work_order_flow(conn, wo, triggered_by="test") for wo in (default, chosen, changed)]
+    for run in runs:
+        actors.enrich_work_order.fn(run)
+    with psycopg.connect(shop_db) as conn:
+        rows = dict((wo, (priority, by, urgency)) for wo, priority, by, urgency in conn.execute(
+            "select id::text, priority, priority_set_by, urgency from public.work_orders").fetchall())
+        audit = conn.execute(
+            "select row_id, actor, diff -> 'priority' from public.audit_log"
+            " where table_name = 'work_orders' and 'priority' = any(changed_keys) order by id").fetchall()
+    assert rows[default] == (4, "worker:enrich_work_order", "high")
+    assert rows[chosen][:2] == (2, "postgres")
+    assert rows[changed][:2] == (1, "dispatcher:test")
+    assert audit == [(changed, "dispatcher:test", {"old": 3, "new": 1}),
+                     (default, "worker:enrich_work_order", {"old": 3, "new": 4})]

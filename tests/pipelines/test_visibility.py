@@ -5,7 +5,7 @@ import psycopg
 import pytest
 
 from pipelines.events import Event, publish
-from pipelines.work_order_flow import enqueue_work_order_flow
+from tasks.starts import enqueue_work_order_flow
 from tests.pipelines.conftest import ADMIN, DISPATCHER, TECH_ANA, TECH_BEN, seed_shop
 
 

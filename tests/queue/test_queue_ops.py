@@ -17,6 +17,7 @@ from tests.support.environment import child_environment
 from tests.support.processes import BAYFLOW
 
 SECRET = "queue-ops-test-secret-with-at-least-32-bytes"
+SCRAPER_TOKEN = "prometheus-scrape-token"
 SUPABASE = "http://127.0.0.1:9"  # HS256 tokens are verified with the secret; nothing is fetched
 PEOPLE = {role: uuid.uuid4() for role in ("admin", "dispatcher", "tech")}
 
@@ -50,7 +51,7 @@ def ops_db(queue_db) -> str:
 @pytest.fixture
 def client(ops_db, tmp_path):
     s = Settings(database_url=ops_db, supabase_url=SUPABASE, supabase_jwt_secret=SECRET,
-                 bayflow_home=tmp_path, bayflow_api_pool_size=2)
+                 bayflow_home=tmp_path, bayflow_api_pool_size=2, bayflow_metrics_token=SCRAPER_TOKEN)
     with TestClient(create_app(s), raise_server_exceptions=False) as test_client:
         yield test_client
 
@@ -109,8 +110,16 @@ def test_retry_and_cancel(client, ops_db):
         assert conn.execute("select status from job_queue where id = %s", (queued["id"],)).fetchone()[0] == "cancelled"
 
 
-def test_metrics_expose_queue_gauges(client):
-    response = client.get("/metrics")
+def test_metrics_expose_queue_gauges_to_the_scraper_only(client, ops_db, tmp_path):
+    for refused in ({}, {"Authorization": "Bearer wrong"}, headers("admin")):
+        answer = client.get("/metrics", headers=refused)
+        assert answer.status_code == 401 and answer.headers["content-type"] == "application/problem+json"
+        assert "bayflow_jobs" not in answer.text
+    unset = Settings(database_url=ops_db, supabase_url=SUPABASE, supabase_jwt_secret=SECRET, bayflow_home=tmp_path)
+    with TestClient(create_app(unset), raise_server_exceptions=False) as closed:
+        assert closed.get("/metrics").status_code == 404
+
+    response = client.get("/metrics", headers={"Authorization": f"Bearer {SCRAPER_TOKEN}"})
     assert response.status_code == 200
     assert 'bayflow_jobs_ready{queue="default"} 3.0' in response.text
     assert 'bayflow_jobs_failed{queue="default"} 3.0' in response.text

@@ -1,10 +1,16 @@
-"""Start the work-order pipeline (enrich -> plan tasks -> schedule -> notify) in the caller's transaction.
+"""Starting the work-order pipeline (enrich -> plan tasks -> schedule -> notify) or a reschedule
+in the caller's transaction.
 
-Each function creates the `pipeline_runs` row and enqueues the first step's job on the
-caller's connection, so both exist only if the caller's transaction commits (a work
-order created by the API, a CSV import, an inbound webhook). The plain functions take
-a psycopg connection (workers, CLI); the `a`-prefixed ones an SQLAlchemy AsyncConnection
-(the API's request transaction, acting as `authenticated`: staff policies apply).
+Each start writes the `pipeline_runs` row and enqueues the first step's job on the
+caller's connection, so both exist only if the caller's transaction commits (a work order
+created by the API, a CSV import, an inbound webhook). The plain functions take a psycopg
+connection (workers, CLI); the `a`-prefixed ones an SQLAlchemy AsyncConnection (the API's
+request transaction, acting as `authenticated`: staff policies apply).
+
+API, CLI and actors start pipelines through these functions (imports through
+`tasks.integration_actors.start_import`): `pipelines/` never imports `tasks/`. Its steps
+return what runs next (`pipelines.steps.Next`), and the actor holding the transaction
+enqueues it.
 
 The schedule step is one job per shop (the queue's unique key): runs reaching it while
 that job waits join it, so a batch of work orders is scheduled once.
@@ -55,10 +61,6 @@ async def aenqueue_work_order_flow(conn, work_order_id: UUID | str, *, triggered
     return await _astart(conn, "work_order", work_order_id, triggered_by, "enrich")
 
 
-async def aenqueue_work_order_flows(conn, work_order_ids, *, triggered_by: str) -> list[str]:
-    return [await aenqueue_work_order_flow(conn, wo, triggered_by=triggered_by) for wo in work_order_ids]
-
-
 async def aenqueue_reschedule(conn, *, reason: str) -> str:
     return await _astart(conn, "reschedule", None, reason, "schedule")
 
@@ -73,3 +75,10 @@ async def arestart_run(conn, run_id: UUID | str) -> str | None:
     message, options = job_for(Next(step, [str(run_id)], schedule_run_id))
     await enqueue_async(conn, message, **options)
     return step
+
+
+class AsyncFlowStarts:
+    """The starts an inbound webhook may make, on the API's AsyncConnection (pipelines.inbound.FlowStarts)."""
+
+    work_order = staticmethod(aenqueue_work_order_flow)
+    reschedule = staticmethod(aenqueue_reschedule)
