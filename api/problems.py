@@ -4,11 +4,28 @@ import logging
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="the field, parameter or header at fault: `tasks[0].duration_minutes`, `cursor`, "
+                                   "`If-Match`; `body` for the body as a whole")
+    message: str = Field(description="what is wrong with it")
+
+
+class Problem(BaseModel):
+    """The body of every error response (RFC 9457), as `application/problem+json`."""
+
+    type: str = Field("about:blank", description="a URI naming the kind of problem; `about:blank`: see `status`")
+    title: str = Field(description="short, the same for every problem of its kind")
+    status: int = Field(description="the HTTP status code")
+    detail: str | None = Field(None, description="what went wrong this time, for a person")
+    errors: list[FieldError] = Field(default_factory=list, description="each field at fault (may be empty)")
 
 
 class ProblemError(Exception):
