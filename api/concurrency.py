@@ -6,10 +6,9 @@ from typing import Annotated
 from fastapi import Header, Response
 
 from api.problems import ProblemError
-from api.schemas.common import INT4_MAX
 
-# `"3"` or `W/"3"`: the ETags this API sends.
-ETAG_PATTERN = r'^(W/)?"?[0-9]{1,10}"?$'
+# `"3"` or `W/"3"`: the ETags this API sends (versions below 10^9, within Postgres' integer).
+ETAG_PATTERN = r'^(W/)?"?[1-9][0-9]{0,8}"?$'
 _ETAG = re.compile(ETAG_PATTERN)
 
 
@@ -23,7 +22,7 @@ def set_etag(response: Response, version: int) -> None:
 
 def _version_of(if_match: str) -> int:
     tag = if_match.strip()
-    if not _ETAG.match(tag) or not 1 <= int(tag.removeprefix("W/").strip('"')) <= INT4_MAX:
+    if not _ETAG.match(tag):
         raise ProblemError(422, "Invalid request", "If-Match must be an ETag this API returned",
                            [{"field": "If-Match", "message": "not a version ETag"}])
     return int(tag.removeprefix("W/").strip('"'))

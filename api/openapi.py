@@ -3,7 +3,7 @@
 Every error an operation can answer is listed with the one `Problem` schema under
 `application/problem+json`, derived from what the operation declares (a route added later is
 documented without extra work): a bearer token -> 401 and 403 (role, or no bayflow profile);
-parameters or a body -> 422; a body -> 413 and 415; a path parameter -> 404; a write -> 409;
+parameters or a body -> 422; a body -> 400, 413 and 415; a path parameter -> 404; a write -> 409;
 `If-Match` -> 409, and on PATCH it is required (428); any -> 431, 500 and 503. A route's own
 `responses=` add statuses and descriptions; the content is always a problem.
 """
@@ -16,6 +16,7 @@ from fastapi.routing import APIRoute
 from api.problems import PROBLEM_JSON, Problem
 
 ERRORS: dict[int, str] = {
+    400: "The body cannot be decoded (not UTF-8 text)",
     401: "No valid bearer token (missing, malformed, expired or not signed by the project)",
     403: "Your role may not do this, or the token names no bayflow profile",
     404: "No such resource, or none you may see",
@@ -59,7 +60,7 @@ def error_statuses(method: str, operation: dict) -> set[int]:
     if operation.get("security"):
         statuses |= {401, 403}
     if "requestBody" in operation:
-        statuses |= {413, 415}
+        statuses |= {400, 413, 415}
     if any(p["in"] == "path" for p in parameters):
         statuses.add(404)
     if method in WRITES:

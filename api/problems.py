@@ -68,11 +68,16 @@ def field_name(loc: tuple | list) -> str:
 _MESSAGES = {"extra_forbidden": "unknown field", "missing": "field required"}
 
 
+_NUL = "must not contain a NUL character (U+0000)"
+
+
 def validation_errors(errors) -> list[dict]:
     out = []
     for e in errors:
         if e["type"] == "json_invalid":  # loc is ("body", <character offset>)
             out.append({"field": "body", "message": f"invalid JSON: {e.get('ctx', {}).get('error', e['msg'])}"})
+        elif e["type"] == "string_pattern_mismatch" and "\x00" in str(e.get("input", "")):
+            out.append({"field": field_name(e["loc"]), "message": _NUL})
         else:
             out.append({"field": field_name(e["loc"]), "message": _MESSAGES.get(e["type"], e["msg"])})
     return out
