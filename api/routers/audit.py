@@ -4,10 +4,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy import text
 
-from api.schemas.common import QueryTimestamp
 from api.deps import Connection, require_roles
 from api.pagination import Page, Paging
 from api.schemas.audit import AuditEntry
+from api.schemas.common import QueryTimestamp
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 

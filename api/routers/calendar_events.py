@@ -5,10 +5,10 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from sqlalchemy import text
 
-from api.schemas.common import QueryTimestamp
 from api.deps import Connection
 from api.pagination import Page, Paging
 from api.routers.crud import add_item_routes
+from api.schemas.common import QueryTimestamp
 from api.schemas.resources import CalendarEvent, CalendarEventCreate, CalendarEventUpdate
 
 router = APIRouter(prefix="/v1/calendar_events", tags=["calendar events"])

@@ -12,9 +12,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy import text
 
-from api.schemas.common import QueryTimestamp
 from api.deps import Principal, begin_as_caller, require_roles, verified_claims
 from api.problems import ProblemError
+from api.schemas.common import QueryTimestamp
 from api.schemas.work_orders import WorkOrderStatus
 from pipelines.exports import SCHEDULE_COLUMNS, SCHEDULE_SQL, WORK_ORDER_COLUMNS, WORK_ORDERS_SQL, csv_chunks
 

@@ -7,13 +7,13 @@ from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api.schemas.common import QueryTimestamp
 from api.concurrency import IfMatch, etag, expected_version, set_etag
 from api.deps import Connection, require_roles
 from api.idempotency import Idempotent
 from api.pagination import Page, Paging
 from api.problems import ProblemError
 from api.rows import delete_versioned, fetch_one, update_versioned
+from api.schemas.common import QueryTimestamp
 from api.schemas.tasks import Dependency, DependencyCreate, Task, TaskCreate, TaskStatus, TaskUpdate
 
 router = APIRouter(prefix="/v1/tasks", tags=["tasks"])

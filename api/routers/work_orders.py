@@ -10,7 +10,6 @@ from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api.schemas.common import QueryTimestamp
 from api.concurrency import IfMatch, etag, expected_version, set_etag
 from api.deps import Connection, CurrentPrincipal, Principal, require_roles
 from api.idempotency import Idempotent
@@ -18,6 +17,7 @@ from api.pagination import Page, Paging
 from api.problems import ProblemError
 from api.routers.tasks import add_dependencies, load_work_order_tasks
 from api.rows import delete_versioned, fetch_one, insert_row, update_versioned
+from api.schemas.common import QueryTimestamp
 from api.schemas.work_orders import (
     TechWorkOrder,
     TechWorkOrderDetail,
