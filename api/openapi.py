@@ -76,6 +76,17 @@ def _is_if_match(parameter: dict) -> bool:
     return parameter["in"] == "header" and parameter["name"].lower() == "if-match"
 
 
+def _require(parameter: dict) -> None:
+    """Mark `parameter` required, without the `null` its optional Python type added."""
+    parameter["required"] = True
+    schema = parameter["schema"]
+    kinds = [s for s in schema.pop("anyOf", []) if s.get("type") != "null"]
+    if len(kinds) == 1:
+        schema.update(kinds[0])
+    elif kinds:
+        schema["anyOf"] = kinds
+
+
 def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
     """`schema` with the Problem schema, every operation's error responses, If-Match required on PATCH,
     and each component named as its model (`BayPage`, not `Page_Bay_`)."""
@@ -88,7 +99,7 @@ def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
             method = method.upper()
             for parameter in operation.get("parameters", []):
                 if method == "PATCH" and _is_if_match(parameter):
-                    parameter["required"] = True
+                    _require(parameter)
             responses = operation["responses"]
             documented = {int(code) for code in responses if code.isdigit() and int(code) >= 400}
             for status in sorted(error_statuses(method, operation) | documented):

@@ -21,11 +21,12 @@ class FieldError(BaseModel):
 class Problem(BaseModel):
     """The body of every error response (RFC 9457), as `application/problem+json`."""
 
-    type: str = Field("about:blank", description="a URI naming the kind of problem; `about:blank`: see `status`")
+    type: str = Field(description="a URI naming the kind of problem; `about:blank`: see `status`",
+                      examples=["about:blank"])
     title: str = Field(description="short, the same for every problem of its kind")
     status: int = Field(description="the HTTP status code")
-    detail: str | None = Field(None, description="what went wrong this time, for a person")
-    errors: list[FieldError] = Field(default_factory=list, description="each field at fault (may be empty)")
+    detail: str | None = Field(None, description="what went wrong this time, for a person (absent: nothing to add)")
+    errors: list[FieldError] = Field(description="each field at fault (may be empty)")
 
 
 class ProblemError(Exception):

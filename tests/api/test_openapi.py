@@ -23,7 +23,7 @@ def operations(spec):
 
 def test_every_error_response_is_a_problem_and_every_success_has_a_schema(api_settings):
     spec = create_app(api_settings).openapi()
-    assert spec["components"]["schemas"]["Problem"]["required"] == ["title", "status"]
+    assert spec["components"]["schemas"]["Problem"]["required"] == ["type", "title", "status", "errors"]
     for name, method, operation in operations(spec):
         responses = operation["responses"]
         for code, response in responses.items():
@@ -48,6 +48,7 @@ def test_rules_the_api_enforces_are_in_the_spec(api_settings):
         if_match = [p for p in operation.get("parameters", []) if p["name"] == "If-Match"]
         if method == "PATCH" and if_match:
             assert if_match[0]["required"] is True and {"409", "428"} <= set(operation["responses"]), name
+            assert if_match[0]["schema"]["type"] == "string" and "anyOf" not in if_match[0]["schema"], name
     assert {m for _, m, o in operations(spec) if any(p["name"] == "If-Match" for p in o.get("parameters", []))} \
         == {"PATCH", "DELETE"}
     cursor = next(p for p in paths["/v1/tasks"]["get"]["parameters"] if p["name"] == "cursor")
