@@ -88,7 +88,16 @@ async def on_problem(request: Request, exc: ProblemError) -> JSONResponse:
     return problem_response(exc.status, exc.title, exc.detail, exc.errors, exc.headers)
 
 
+def _is_json(content_type: str) -> bool:
+    media_type = content_type.split(";")[0].strip().lower()
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
 async def on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    content_type = request.headers.get("content-type")
+    if content_type and not _is_json(content_type) and any(tuple(e["loc"]) == ("body",) for e in exc.errors()):
+        return problem_response(415, "Unsupported media type", "send the body as application/json",
+                                [{"field": "Content-Type", "message": f"{content_type} is not JSON"}])
     errors = validation_errors(exc.errors())
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return problem_response(422, "Invalid request", detail, errors)

@@ -119,3 +119,4 @@ def test_a_driver_range_error_is_named_by_its_column(shop_db, tmp_path):
     assert (status, detail, error) == (422, "mileage is out of range", {"field": "mileage", "message": "is out of range"})
     assert "$" not in json.dumps([title, detail, error])
 
+

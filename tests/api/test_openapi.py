@@ -2,6 +2,7 @@
 listed as application/problem+json with the Problem schema, every 2xx has its schema, names are
 stable and readable, and the rules the API enforces are stated. A route added later is documented
 the same way without anything of its own."""
+import json
 from typing import Annotated
 from uuid import UUID
 
@@ -11,6 +12,8 @@ from pydantic import BaseModel
 from api.app import create_app
 from api.deps import Connection
 from api.problems import PROBLEM_JSON
+from tests.api.test_work_orders import BRAKE_JOB, counts
+from tests.support.people import DISPATCHER
 
 PROBLEM = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
 
@@ -88,3 +91,12 @@ def test_a_route_added_later_is_documented_without_anything_of_its_own(api_setti
     assert set(responses) == {"200", "400", "401", "403", "404", "409", "413", "415", "422", "428", "431",
                               "500", "503"}
     assert all(responses[code]["content"] == PROBLEM for code in responses if code != "200")
+
+
+def test_a_json_body_sent_as_another_content_type_gets_the_documented_415(client, as_user, shop_db):
+    before = counts(shop_db)
+    response = client.post("/v1/work_orders", content=json.dumps(BRAKE_JOB),
+                           headers=as_user(DISPATCHER, **{"Content-Type": "text/plain"}))
+    assert response.status_code == 415, response.text
+    assert response.json()["errors"] == [{"field": "Content-Type", "message": "text/plain is not JSON"}]
+    assert counts(shop_db) == before
