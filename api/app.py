@@ -6,7 +6,7 @@ from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api import problems
+from api import openapi, problems
 from api.auth import TokenVerifier
 from api.db import FairConnections, create_engine
 from api.db_errors import on_database_error
@@ -37,6 +37,7 @@ def create_app(s: Settings | None = None) -> FastAPI:
         description="Scheduling backbone for repair shops. Authenticate with a Supabase access token "
                     "(`Authorization: Bearer ...`); without Supabase, `bayflow token --email ...` prints one.",
         lifespan=lifespan,
+        generate_unique_id_function=openapi.operation_id,
     )
     app.state.settings = s
     app.state.engine = engine
@@ -57,6 +58,7 @@ def create_app(s: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     mount_web_apps(app)
+    openapi.install(app)
     return app
 
 

@@ -1,6 +1,9 @@
 """Postgres errors as problems: a constraint or trigger that refuses a write is the client's 409/422,
-named by the field and the rule it broke, never a 500. The request's transaction has rolled back."""
+named by the field and the rule it broke, never a 500. The request's transaction has rolled back.
+A value the database cannot take (class 22) is named by its column when the statement shows it,
+and described in words of our own: never the driver's text or a `$N` placeholder."""
 import logging
+import re
 
 from fastapi import Request
 from sqlalchemy.exc import DBAPIError
@@ -41,8 +44,67 @@ def _column_of(constraint: str, suffix: str) -> str | None:
     return None
 
 
-def _describe(sqlstate: str, pg) -> tuple[int, str, str, dict | list[dict] | None]:
-    """(status, title, detail, error) for a Postgres error raised by a client's write."""
+# Words for a value the database refused (SQLSTATE class 22), by SQLSTATE, then by the driver's message.
+_DATA_ERRORS = {
+    "22001": "is too long",
+    "22003": "is out of range",
+    "22007": "is not a valid date or time",
+    "22008": "is out of the range of dates the database accepts",
+    "22021": "must not contain a NUL character (U+0000)",
+    "22P02": "is not valid for its type",
+    "22P05": "must not contain a NUL character (U+0000)",
+}
+_DRIVER_WORDS = (("out of int", "is out of range"), ("date value out of range", "is out of the range of dates the "
+                 "database accepts"), ("0x00", "must not contain a NUL character (U+0000)"))
+_ARGUMENT = re.compile(r"query argument \$(\d+)")
+
+
+def _data_error(sqlstate: str, message: str, statement: str) -> tuple[str, dict | None]:
+    """(detail, error) for a value the database refused; the column when the statement names it."""
+    words = next((w for needle, w in _DRIVER_WORDS if needle in message), None) \
+        or _DATA_ERRORS.get(sqlstate, "cannot be stored by the database")
+    argument = _ARGUMENT.search(message)
+    column = _argument_column(statement, int(argument.group(1))) if argument else None
+    if column is None:
+        return f"a value {words}", None
+    return f"{column} {words}", {"field": column, "message": words}
+
+
+def _top_level(items: str) -> list[str]:
+    """The comma-separated items of `items` up to its first unmatched `)`:
+    `a, coalesce(b, c), d) returning x` -> `["a", "coalesce(b, c)", "d"]`."""
+    parts, depth, start = [], 0, 0
+    for i, char in enumerate(items):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            if depth == 0:
+                return [*parts, items[start:i].strip()]
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(items[start:i].strip())
+            start = i + 1
+    return [*parts, items[start:].strip()]
+
+
+def _argument_column(statement: str, n: int) -> str | None:
+    """The column bind parameter `$n` of `statement` is compared with or stored in, if the SQL says."""
+    placeholder = rf"\${n}(?!\d)"
+    compared = re.search(rf"(\w+)\s*(?:=|<>|<=|>=|<|>)\s*(?:cast\(\s*)?{placeholder}", statement, re.IGNORECASE)
+    if compared:
+        return compared.group(1)
+    insert = re.search(r"insert\s+into\s+[\w.]+\s*\(([^)]*)\)\s*values\s*\(", statement, re.IGNORECASE)
+    if insert:
+        values = _top_level(statement[insert.end():])
+        for column, value in zip(_top_level(insert.group(1)), values):
+            if re.search(placeholder, value):
+                return column
+    return None
+
+
+def _describe(sqlstate: str, pg, statement: str = "") -> tuple[int, str, str, dict | list[dict] | None]:
+    """(status, title, detail, error) for a Postgres error raised by a client's write; `statement` is
+    the SQL that failed."""
     constraint = getattr(pg, "constraint_name", None) or ""
     message = getattr(pg, "message", None) or str(pg)
     if constraint in _RULES:
@@ -74,7 +136,7 @@ def _describe(sqlstate: str, pg) -> tuple[int, str, str, dict | list[dict] | Non
     if sqlstate in ("53300", "57P03", "08006", "08001"):
         return 503, "Database unavailable", "the database refused a connection; retry shortly", None
     if sqlstate.startswith("22"):
-        return 422, "Invalid value", message, None
+        return 422, "Invalid value", *_data_error(sqlstate, message, statement)
     if sqlstate == "P0001":  # raise exception in a trigger: a business rule
         return 409, "Rule violated", message, None
     return 500, "Internal server error", "the error was logged; nothing was written", None
@@ -83,7 +145,7 @@ def _describe(sqlstate: str, pg) -> tuple[int, str, str, dict | list[dict] | Non
 async def on_database_error(request: Request, exc: DBAPIError):
     pg = getattr(exc.orig, "__cause__", None) or exc.orig
     sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(pg, "sqlstate", None) or ""
-    status, title, detail, error = _describe(sqlstate, pg)
+    status, title, detail, error = _describe(sqlstate, pg, exc.statement or "")
     if status >= 500:
         log.error("database error %s on %s %s: %s", sqlstate, request.method, request.url.path, exc.orig)
     headers = {"Retry-After": "1"} if status == 503 else None

@@ -5,23 +5,30 @@ Lists are ordered by `(created_at, id)`, or by another unique key (work orders: 
 import base64
 import json
 from datetime import datetime
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Generic, TypeVar, get_args
 from uuid import UUID
 
 from fastapi import Depends, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.problems import ProblemError
 
 T = TypeVar("T")
 
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]+$"  # unpadded URL-safe base64
 # Cursor values are tagged with their type: t(imestamp), u(uuid), i(nteger).
 _DECODERS = {"t": datetime.fromisoformat, "u": UUID, "i": int}
 
 
 class Page(BaseModel, Generic[T]):
     items: list[T]
-    next_cursor: str | None = None
+    next_cursor: str | None = Field(None, description="pass as `cursor` for the next page; null: this is the last")
+
+    @classmethod
+    def model_parametrized_name(cls, params: tuple) -> str:
+        """`Page[Bay]` -> `BayPage`, `Page[WorkOrder | TechWorkOrder]` -> `WorkOrderOrTechWorkOrderPage`."""
+        (item,) = params
+        return "Or".join(t.__name__ for t in get_args(item) or (item,)) + "Page"
 
 
 class PageRequest:
@@ -51,7 +58,10 @@ class PageRequest:
 
 
 async def page_request(limit: Annotated[int, Query(ge=1, le=200)] = 50,
-                       cursor: Annotated[str | None, Query(max_length=300)] = None) -> PageRequest:
+                       cursor: Annotated[str | None, Query(
+                           max_length=300, pattern=CURSOR_PATTERN,
+                           description="opaque: the `next_cursor` of the previous page of this same list, as "
+                                       "returned; any other value is refused (422)")] = None) -> PageRequest:
     # A coroutine: FastAPI runs a plain callable dependency (like a class) in a worker thread.
     return PageRequest(limit, cursor)
 

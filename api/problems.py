@@ -4,11 +4,29 @@ import logging
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="the field, parameter or header at fault: `tasks[0].duration_minutes`, `cursor`, "
+                                   "`If-Match`; `body` for the body as a whole")
+    message: str = Field(description="what is wrong with it")
+
+
+class Problem(BaseModel):
+    """The body of every error response (RFC 9457), as `application/problem+json`."""
+
+    type: str = Field(description="a URI naming the kind of problem; `about:blank`: see `status`",
+                      examples=["about:blank"])
+    title: str = Field(description="short, the same for every problem of its kind")
+    status: int = Field(description="the HTTP status code")
+    detail: str | None = Field(None, description="what went wrong this time, for a person (absent: nothing to add)")
+    errors: list[FieldError] = Field(description="each field at fault (may be empty)")
 
 
 class ProblemError(Exception):
@@ -51,11 +69,16 @@ def field_name(loc: tuple | list) -> str:
 _MESSAGES = {"extra_forbidden": "unknown field", "missing": "field required"}
 
 
+_NUL = "must not contain a NUL character (U+0000)"
+
+
 def validation_errors(errors) -> list[dict]:
     out = []
     for e in errors:
         if e["type"] == "json_invalid":  # loc is ("body", <character offset>)
             out.append({"field": "body", "message": f"invalid JSON: {e.get('ctx', {}).get('error', e['msg'])}"})
+        elif e["type"] == "string_pattern_mismatch" and "\x00" in str(e.get("input", "")):
+            out.append({"field": field_name(e["loc"]), "message": _NUL})
         else:
             out.append({"field": field_name(e["loc"]), "message": _MESSAGES.get(e["type"], e["msg"])})
     return out
@@ -65,7 +88,16 @@ async def on_problem(request: Request, exc: ProblemError) -> JSONResponse:
     return problem_response(exc.status, exc.title, exc.detail, exc.errors, exc.headers)
 
 
+def _is_json(content_type: str) -> bool:
+    media_type = content_type.split(";")[0].strip().lower()
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
 async def on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    content_type = request.headers.get("content-type")
+    if content_type and not _is_json(content_type) and any(tuple(e["loc"]) == ("body",) for e in exc.errors()):
+        return problem_response(415, "Unsupported media type", "send the body as application/json",
+                                [{"field": "Content-Type", "message": f"{content_type} is not JSON"}])
     errors = validation_errors(exc.errors())
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return problem_response(422, "Invalid request", detail, errors)

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 DELIMITERS = (",", ";", "\t")
 TASK_PREFIX = "task_"
 DEPENDS_SEPARATOR = "|"
+INT4_MAX = 2_147_483_647  # Postgres `integer`
 MAX_ERRORS_KEPT = 1000
 
 
@@ -209,7 +210,7 @@ WORK_ORDER_FIELDS: dict[str, Callable | object] = {
     "asset_year": _integer(1900, 2100),
     "vin": _text,
     "plate": _text,
-    "mileage": _integer(0, None),
+    "mileage": _integer(0, INT4_MAX),
 }
 # Task fields; CSV columns carry the `task_` prefix. `name` and `duration_minutes` are required.
 TASK_FIELDS: dict[str, Callable | object] = {
@@ -227,6 +228,8 @@ COLUMNS = [*WORK_ORDER_FIELDS, *(TASK_PREFIX + name for name in TASK_FIELDS)]
 
 
 def _convert(converter, text: str, rules: DateRules):
+    if "\x00" in text:  # Postgres text cannot store it
+        raise ValueError("must not contain a NUL character (U+0000)")
     return parse_datetime(text, rules) if converter is _DATETIME else converter(text)
 
 

@@ -1,5 +1,4 @@
 """`GET /v1/audit`: the audit log (admins and dispatchers), newest first."""
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -8,6 +7,7 @@ from sqlalchemy import text
 from api.deps import Connection, require_roles
 from api.pagination import Page, Paging
 from api.schemas.audit import AuditEntry
+from api.schemas.common import QueryTimestamp
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
@@ -21,8 +21,8 @@ async def list_audit(
     table: Annotated[str | None, Query(max_length=100, description="table name, e.g. tasks")] = None,
     row_id: Annotated[str | None, Query(max_length=200, description="the row's primary key as text")] = None,
     actor: Annotated[str | None, Query(max_length=200, description="profile id, worker:<actor>, seed")] = None,
-    from_: Annotated[datetime | None, Query(alias="from", description="occurred at or after")] = None,
-    to: Annotated[datetime | None, Query(description="occurred before")] = None,
+    from_: Annotated[QueryTimestamp | None, Query(alias="from", description="occurred at or after")] = None,
+    to: Annotated[QueryTimestamp | None, Query(description="occurred before")] = None,
 ):
     after, params = page.after("occurred_at", "id", descending=True)
     rows = (await conn.execute(text(f"""select {COLUMNS} from public.audit_log

@@ -1,5 +1,4 @@
 """`/v1/calendar_events`: shifts, time off and bay downtime. A technician sees their own."""
-from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -9,6 +8,7 @@ from sqlalchemy import text
 from api.deps import Connection
 from api.pagination import Page, Paging
 from api.routers.crud import add_item_routes
+from api.schemas.common import QueryTimestamp
 from api.schemas.resources import CalendarEvent, CalendarEventCreate, CalendarEventUpdate
 
 router = APIRouter(prefix="/v1/calendar_events", tags=["calendar events"])
@@ -21,8 +21,8 @@ async def list_calendar_events(
     conn: Connection, page: Paging,
     kind: Literal["shift", "time_off", "bay_downtime"] | None = None,
     technician_id: UUID | None = None, bay_id: UUID | None = None,
-    starts_from: Annotated[datetime | None, Query(description="first occurrence starts at or after")] = None,
-    starts_to: Annotated[datetime | None, Query(description="first occurrence starts before")] = None,
+    starts_from: Annotated[QueryTimestamp | None, Query(description="first occurrence starts at or after")] = None,
+    starts_to: Annotated[QueryTimestamp | None, Query(description="first occurrence starts before")] = None,
 ):
     after, params = page.after("created_at", "id")
     rows = (await conn.execute(text(f"""select {COLUMNS} from public.calendar_events

@@ -17,6 +17,7 @@ from sqlalchemy import text
 from api.deps import Connection, CurrentPrincipal
 from api.event_hub import EventHub
 from api.problems import ProblemError
+from api.schemas.common import INT8_MAX
 from pipelines.events import visible_to
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
@@ -42,11 +43,12 @@ def _frame(event: dict) -> str:
     return f"id: {event['id']}\nevent: {event['type']}\ndata: {json.dumps(data)}\n\n"
 
 
-@router.get("", response_class=StreamingResponse,
-            responses={200: {"content": {"text/event-stream": {}}, "description": "an endless event stream"}})
+@router.get("", response_class=StreamingResponse, responses={200: {
+    "description": "an endless stream of server-sent events",
+    "content": {"text/event-stream": {"schema": {"type": "string"}}}}})
 async def events(request: Request, conn: Connection, principal: CurrentPrincipal,
-                 last_event_id: Annotated[int | None, Header(ge=0)] = None,
-                 after: Annotated[int | None, Query(ge=0, description="replay events after this id")] = None):
+                 last_event_id: Annotated[int | None, Header(ge=0, le=INT8_MAX, description="resume after this event id")] = None,
+                 after: Annotated[int | None, Query(ge=0, le=INT8_MAX, description="replay events after this id")] = None):
     """`event:` is the event type (work_order.planned, work_order.needs_review, schedule.published,
     task.assigned, task.moved, pipeline.failed), `data:` JSON {id, type, work_order_id, task_id,
     schedule_run_id}, `id:` the event id to resume from."""

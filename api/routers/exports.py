@@ -5,7 +5,6 @@ that acts as the caller exactly like the request's (`begin_as_caller`): RLS appl
 every row streamed.
 """
 from collections.abc import AsyncIterator
-from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -15,10 +14,12 @@ from sqlalchemy import text
 
 from api.deps import Principal, begin_as_caller, require_roles, verified_claims
 from api.problems import ProblemError
+from api.schemas.common import QueryTimestamp
 from api.schemas.work_orders import WorkOrderStatus
 from pipelines.exports import SCHEDULE_COLUMNS, SCHEDULE_SQL, WORK_ORDER_COLUMNS, WORK_ORDERS_SQL, csv_chunks
 
 router = APIRouter(prefix="/v1/exports", tags=["exports"])
+CSV_FILE = {200: {"description": "a CSV file (UTF-8), streamed", "content": {"text/csv": {"schema": {"type": "string"}}}}}
 Staff = Annotated[Principal, Depends(require_roles("admin", "dispatcher"))]
 
 
@@ -36,23 +37,24 @@ def _stream(request: Request, claims: dict, sql: str, params: dict, columns: lis
                              headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-@router.get("/work-orders.csv", summary="Work orders with their tasks, in the import format (re-importable)")
+@router.get("/work-orders.csv", response_class=StreamingResponse, responses=CSV_FILE, summary="Work orders with their tasks, in the import format (re-importable)")
 async def export_work_orders(
     request: Request, principal: Staff, claims: Annotated[dict, Depends(verified_claims)],
     status: Annotated[list[WorkOrderStatus] | None, Query(description="any of these statuses")] = None,
-    due_from: Annotated[datetime | None, Query(description="due_at at or after")] = None,
-    due_to: Annotated[datetime | None, Query(description="due_at before")] = None,
+    due_from: Annotated[QueryTimestamp | None, Query(description="due_at at or after")] = None,
+    due_to: Annotated[QueryTimestamp | None, Query(description="due_at before")] = None,
     assignee: Annotated[UUID | None, Query(description="has a task assigned to this technician")] = None,
 ) -> StreamingResponse:
     params = {"status": status, "due_from": due_from, "due_to": due_to, "assignee": assignee}
     return _stream(request, claims, WORK_ORDERS_SQL, params, WORK_ORDER_COLUMNS, "work-orders.csv")
 
 
-@router.get("/schedule.csv", summary="Scheduled tasks overlapping [from, to)")
+@router.get("/schedule.csv", response_class=StreamingResponse, responses=CSV_FILE,
+            summary="Scheduled tasks overlapping [from, to); `to` must be after `from`")
 async def export_schedule(
     request: Request, principal: Staff, claims: Annotated[dict, Depends(verified_claims)],
-    start: Annotated[datetime, Query(alias="from", description="planned tasks ending after this time")],
-    end: Annotated[datetime, Query(alias="to", description="planned tasks starting before this time")],
+    start: Annotated[QueryTimestamp, Query(alias="from", description="planned tasks ending after this time")],
+    end: Annotated[QueryTimestamp, Query(alias="to", description="planned tasks starting before this time; after `from`")],
     assignee: Annotated[UUID | None, Query(description="tasks assigned to this technician")] = None,
 ) -> StreamingResponse:
     if end <= start:

@@ -6,7 +6,7 @@ field. The file is read and checked (size, encoding, header, row count) before t
 request's database transaction begins, so a large upload never holds one open.
 """
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -15,13 +15,14 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import Connection, Principal, require_roles, verified_claims
 from api.problems import ProblemError
+from api.schemas.common import NO_NUL
+from api.schemas.imports import ImportAccepted, ImportMode, ImportStatus
 from pipelines.csv_rows import CsvFileError, CsvSummary
 from pipelines.imports import DEFAULT_SOURCE, UploadTooLarge, check_upload, status_document
 from tasks.integration_actors import astart_import
 
 router = APIRouter(prefix="/v1/imports", tags=["imports"])
 Staff = Annotated[Principal, Depends(require_roles("admin", "dispatcher"))]
-ImportMode = Literal["all_or_nothing", "good_rows"]
 
 _MULTIPART_OVERHEAD = 64 * 1024
 _COLUMNS = """id, filename, source, mode, status, size_bytes, rows_total, rows_invalid, work_orders_total,
@@ -55,7 +56,8 @@ class Upload:
 
 
 async def read_upload(request: Request, claims: Annotated[dict, Depends(verified_claims)],
-                      filename: Annotated[str | None, Query(max_length=255, description="name to record for a raw text/csv body")] = None) -> Upload:
+                      filename: Annotated[str | None, Query(max_length=255, pattern=NO_NUL,
+                                                         description="name to record for a raw text/csv body")] = None) -> Upload:
     """The uploaded file, checked; read after the token is verified and before any transaction."""
     limit = request.app.state.settings.bayflow_import_max_bytes
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -87,12 +89,23 @@ async def read_upload(request: Request, claims: Annotated[dict, Depends(verified
     return Upload(name, content, summary)
 
 
-@router.post("", status_code=202, summary="Import work orders (and their tasks) from a CSV file")
+# The body is read by `read_upload`, not by FastAPI: its two forms are declared here.
+UPLOAD_BODY = {"requestBody": {"required": True, "description": "the CSV file (UTF-8; docs/csv-format.md)", "content": {
+    "text/csv": {"schema": {"type": "string"}},
+    "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
+        "file": {"type": "string", "format": "binary", "description": "the CSV file"}}}},
+}}}
+
+
+@router.post("", status_code=202, response_model=ImportAccepted, openapi_extra=UPLOAD_BODY,
+             responses={411: {"description": "A multipart upload without Content-Length"}},
+             summary="Import work orders (and their tasks) from a CSV file")
 async def create_import(
     upload: Annotated[Upload, Depends(read_upload)], conn: Connection, principal: Staff, response: Response,
     mode: Annotated[ImportMode, Query(description="all_or_nothing: any bad row rejects the file; good_rows: import the good rows")] = "all_or_nothing",
-    source: Annotated[str, Query(min_length=1, max_length=100, description="source of rows without a `source` column")] = DEFAULT_SOURCE,
-) -> dict:
+    source: Annotated[str, Query(min_length=1, max_length=100, pattern=r"^[^\x00]*\S[^\x00]*$",
+                                 description="source of rows without a `source` column")] = DEFAULT_SOURCE,
+):
     import_id = await astart_import(conn, upload.filename, upload.content, upload.summary, mode=mode,
                                     source=source, created_by=principal.profile_id)
     response.headers["Location"] = f"/v1/imports/{import_id}"
@@ -100,16 +113,16 @@ async def create_import(
             "unknown_columns": upload.summary.unknown_columns}
 
 
-@router.get("", summary="Recent imports, newest first")
+@router.get("", response_model=list[ImportStatus], summary="Recent imports, newest first")
 async def list_imports(conn: Connection, principal: Staff,
-                       limit: Annotated[int, Query(ge=1, le=100)] = 20) -> list[dict]:
+                       limit: Annotated[int, Query(ge=1, le=100)] = 20):
     rows = (await conn.execute(text(f"select {_COLUMNS} from public.imports order by created_at desc limit :limit"),
                                {"limit": limit})).mappings().all()
     return [status_document(row) for row in rows]
 
 
-@router.get("/{import_id}", summary="Status, progress counts and per-row errors of an import")
-async def get_import(import_id: UUID, conn: Connection, principal: Staff) -> dict:
+@router.get("/{import_id}", response_model=ImportStatus, summary="Status, progress counts and per-row errors of an import")
+async def get_import(import_id: UUID, conn: Connection, principal: Staff):
     row = (await conn.execute(text(f"select {_COLUMNS} from public.imports where id = :id"),
                               {"id": import_id})).mappings().first()
     if row is None:

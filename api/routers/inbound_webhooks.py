@@ -3,23 +3,45 @@ sources (admins) whose secrets verify them. Secrets are stored in tables the API
 can write but never read, and never returned."""
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from sqlalchemy import text
 
 from api.deps import Connection, Principal, request_id, require_roles
 from api.problems import ProblemError
 from api.routers.imports import read_limited_body
-from api.schemas.webhooks import Source, SourceCreate, SourceUpdate
+from api.schemas.webhooks import SOURCE_NAME_PATTERN, InboundEventResult, Source, SourceCreate, SourceUpdate
 from bayflow import signing
 from pipelines import inbound
 from tasks.starts import AsyncFlowStarts
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 Admin = Annotated[Principal, Depends(require_roles("admin"))]
+SourcePath = Annotated[str, Path(pattern=SOURCE_NAME_PATTERN, description="the inbound source's name")]
+
+# The body is read raw (its bytes are what is signed): its form is declared here.
+EVENT_BODY = {
+    "requestBody": {"required": True, "content": {"application/json": {"schema": {
+        "type": "object", "required": ["id", "type", "data"], "properties": {
+            "id": {"type": "string", "minLength": 1, "maxLength": 200, "description": "unique per event: a replay is refused"},
+            "type": {"type": "string", "enum": list(inbound.EVENT_TYPES)},
+            "data": {"type": "object", "description": "work_order.upsert: a work order as in the CSV format; "
+                                                      "parts.*: task_id (or work_order_external_id and task_name), "
+                                                      "parts_ready_at / arrived_at"},
+        }}}}},
+    "parameters": [
+        {"name": signing.TIMESTAMP_HEADER, "in": "header", "required": True, "schema": {"type": "string"},
+         "description": "unix seconds when the event was signed (within the replay window)"},
+        {"name": signing.SIGNATURE_HEADER, "in": "header", "required": True, "schema": {"type": "string"},
+         "description": "`v1=<hex HMAC-SHA256 of '<timestamp>.<body>' with the source's secret>`"},
+    ],
+}
 
 
-@router.post("/inbound/{source}", summary="Receive a signed event from another system (no user token)")
-async def receive_event(source: str, request: Request) -> dict:
+@router.post("/inbound/{source}", response_model=InboundEventResult, openapi_extra=EVENT_BODY,
+             responses={401: {"description": "The signature or its timestamp is missing, wrong or too old"},
+                        404: {"description": "No active inbound source of that name, or no task the event names"}},
+             summary="Receive a signed event from another system (no user token)")
+async def receive_event(source: SourcePath, request: Request):
     config = request.app.state.settings
     body = await read_limited_body(request, config.bayflow_webhook_max_body_bytes)
     async with request.app.state.connections.connect() as conn, conn.begin():
@@ -70,7 +92,7 @@ async def create_source(body: SourceCreate, conn: Connection, principal: Admin, 
 
 
 @router.patch("/sources/{name}", response_model=Source, summary="Change or rotate the secret of an inbound source")
-async def update_source(name: str, body: SourceUpdate, conn: Connection, principal: Admin):
+async def update_source(name: SourcePath, body: SourceUpdate, conn: Connection, principal: Admin):
     await _source(conn, name)
     changes = body.model_dump(exclude_unset=True, exclude={"secret"})
     if changes:
@@ -84,7 +106,7 @@ async def update_source(name: str, body: SourceUpdate, conn: Connection, princip
 
 
 @router.delete("/sources/{name}", status_code=204, summary="Remove an inbound source")
-async def delete_source(name: str, conn: Connection, principal: Admin):
+async def delete_source(name: SourcePath, conn: Connection, principal: Admin):
     deleted = (await conn.execute(text("delete from public.inbound_sources where name = :name returning name"),
                                   {"name": name})).first()
     if deleted is None:

@@ -1,12 +1,13 @@
 """`/v1/notifications`: the caller's inbox — events of the pipeline addressed to them (RLS: own rows)."""
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from sqlalchemy import text
 
 from api.deps import Connection
 from api.pagination import Page, Paging
 from api.rows import fetch_one
+from api.schemas.common import INT8_MAX
 from api.schemas.pipelines import Notification
 
 router = APIRouter(prefix="/v1/notifications", tags=["notifications"])
@@ -28,7 +29,7 @@ order by n.id desc limit :limit"""), {**params, "unread": unread, "limit": page.
 
 
 @router.post("/{notification_id}/read", response_model=Notification)
-async def mark_read(notification_id: int, conn: Connection):
+async def mark_read(notification_id: Annotated[int, Path(ge=1, le=INT8_MAX)], conn: Connection):
     await fetch_one(conn, "update public.notifications set read_at = coalesce(read_at, now()) where id = :id"
                           " returning id", {"id": notification_id}, "notification", notification_id)
     return (await fetch_one(conn, f"{SELECT} where n.id = :id", {"id": notification_id},

@@ -9,7 +9,7 @@ import hmac
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
 from pydantic import BaseModel
 from sqlalchemy import text
@@ -17,10 +17,12 @@ from sqlalchemy import text
 from api.deps import Connection, require_roles
 from api.pagination import Page, Paging
 from api.problems import ProblemError
+from api.schemas.common import INT8_MAX
 
 router = APIRouter(tags=["ops"])
 _ops = [Depends(require_roles("admin", "dispatcher"))]
 
+JobId = Annotated[int, Path(ge=1, le=INT8_MAX)]
 JobStatus = Literal["queued", "running", "done", "failed", "cancelled"]
 STATS = text("select * from bayflow.queue_stats()")
 
@@ -101,7 +103,7 @@ async def _change(conn, job_id: int, sql: str, allowed: str) -> Job:
 
 
 @router.post("/v1/ops/jobs/{job_id}/retry", response_model=Job, dependencies=_ops)
-async def retry_job(conn: Connection, job_id: int):
+async def retry_job(conn: Connection, job_id: JobId):
     """Run a failed or cancelled job again, with its attempts reset."""
     return await _change(conn, job_id, """update public.job_queue
    set status = 'queued', attempts = 0, run_at = now(), finished_at = null, updated_at = now()
@@ -109,7 +111,7 @@ async def retry_job(conn: Connection, job_id: int):
 
 
 @router.post("/v1/ops/jobs/{job_id}/cancel", response_model=Job, dependencies=_ops)
-async def cancel_job(conn: Connection, job_id: int):
+async def cancel_job(conn: Connection, job_id: JobId):
     """Cancel a job that has not started (queued, including retries waiting for their backoff)."""
     return await _change(conn, job_id, """update public.job_queue
    set status = 'cancelled', finished_at = now(), updated_at = now()

@@ -1,6 +1,5 @@
 """`/v1/tasks`: tasks and their dependencies. Technicians see (and may update the status and
 notes of) only the tasks assigned to them; RLS decides, the API answers 404 for the rest."""
-from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -12,7 +11,9 @@ from api.concurrency import IfMatch, etag, expected_version, set_etag
 from api.deps import Connection, require_roles
 from api.idempotency import Idempotent
 from api.pagination import Page, Paging
+from api.problems import ProblemError
 from api.rows import delete_versioned, fetch_one, update_versioned
+from api.schemas.common import QueryTimestamp
 from api.schemas.tasks import Dependency, DependencyCreate, Task, TaskCreate, TaskStatus, TaskUpdate
 
 router = APIRouter(prefix="/v1/tasks", tags=["tasks"])
@@ -55,8 +56,8 @@ async def list_tasks(
     status: Annotated[list[TaskStatus] | None, Query(description="any of these statuses")] = None,
     work_order_id: UUID | None = None,
     assignee: Annotated[UUID | None, Query(description="assigned technician id")] = None,
-    planned_from: Annotated[datetime | None, Query(description="planned_start at or after")] = None,
-    planned_to: Annotated[datetime | None, Query(description="planned_start before")] = None,
+    planned_from: Annotated[QueryTimestamp | None, Query(description="planned_start at or after")] = None,
+    planned_to: Annotated[QueryTimestamp | None, Query(description="planned_start before")] = None,
 ):
     after, params = page.after("created_at", "id", alias="t")
     sql = f"""{SELECT}
@@ -86,8 +87,9 @@ async def get_task(task_id: UUID, conn: Connection, response: Response):
 async def create_task(body: TaskCreate, conn: Connection, idem: Idempotent):
     if idem.replay:
         return idem.replay
-    await fetch_one(conn, "select id from public.work_orders where id = :id", {"id": body.work_order_id},
-                    "work order", body.work_order_id)
+    if (await conn.execute(text("select id from public.work_orders where id = :id"), {"id": body.work_order_id})).first() is None:
+        raise ProblemError(422, "Unknown reference", f"no work order {body.work_order_id}",
+                           [{"field": "work_order_id", "message": "no such work order"}])
     values = body.model_dump(exclude={"depends_on"})
     row = (await conn.execute(text("""
 insert into public.tasks (work_order_id, position, name, duration_minutes, required_skill, required_bay_type,

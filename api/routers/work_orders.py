@@ -3,7 +3,6 @@
 Staff read `work_orders`; a technician reads `tech_work_orders` (migration 0400: the work
 orders with a task of theirs, without customer contact) and sees only their own tasks.
 """
-from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -18,6 +17,7 @@ from api.pagination import Page, Paging
 from api.problems import ProblemError
 from api.routers.tasks import add_dependencies, load_work_order_tasks
 from api.rows import delete_versioned, fetch_one, insert_row, update_versioned
+from api.schemas.common import QueryTimestamp
 from api.schemas.work_orders import (
     TechWorkOrder,
     TechWorkOrderDetail,
@@ -58,8 +58,8 @@ async def _detail(conn: AsyncConnection, principal: Principal, work_order_id: UU
 async def list_work_orders(
     conn: Connection, principal: CurrentPrincipal, page: Paging,
     status: Annotated[list[WorkOrderStatus] | None, Query(description="any of these statuses")] = None,
-    due_from: Annotated[datetime | None, Query(description="due_at at or after")] = None,
-    due_to: Annotated[datetime | None, Query(description="due_at before")] = None,
+    due_from: Annotated[QueryTimestamp | None, Query(description="due_at at or after")] = None,
+    due_to: Annotated[QueryTimestamp | None, Query(description="due_at before")] = None,
     assignee: Annotated[UUID | None, Query(description="has a task assigned to this technician")] = None,
 ):
     relation, columns, model = _view(principal)

@@ -3,13 +3,13 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
-from api.schemas.common import LongText, NonBlank, RequestModel, ResponseModel, UpdateModel
+from api.schemas.common import NO_NUL, LongText, NonBlank, RequestModel, ResponseModel, Timestamp, UpdateModel
 
 TaskStatus = Literal["pending", "scheduled", "in_progress", "done", "cancelled"]
 Duration = Annotated[int, Field(ge=1, le=10080, description="minutes of work, 1 .. 10080 (a week)")]
-SkillName = Annotated[str, Field(min_length=1, max_length=100)]
+SkillName = Annotated[str, Field(min_length=1, max_length=100, pattern=NO_NUL)]
 
 
 class TaskFields(RequestModel):
@@ -21,7 +21,7 @@ class TaskFields(RequestModel):
     required_skill: SkillName | None = None
     required_bay_type: SkillName | None = None
     needs_parts: bool = False
-    parts_ready_at: AwareDatetime | None = None
+    parts_ready_at: Timestamp | None = None
     assigned_technician_id: UUID | None = None
     bay_id: UUID | None = None
     notes: LongText | None = None
@@ -42,12 +42,12 @@ class TaskUpdate(UpdateModel):
     required_skill: SkillName | None = None
     required_bay_type: SkillName | None = None
     needs_parts: bool = None
-    parts_ready_at: AwareDatetime | None = None
+    parts_ready_at: Timestamp | None = None
     status: TaskStatus = None
     assigned_technician_id: UUID | None = None
     bay_id: UUID | None = None
-    planned_start: AwareDatetime | None = None
-    planned_end: AwareDatetime | None = None
+    planned_start: Timestamp | None = None
+    planned_end: Timestamp | None = None
     lock_start: bool = None
     lock_technician: bool = None
     lock_bay: bool = None

@@ -1,7 +1,7 @@
 """Request and response bodies of the webhook endpoints: inbound sources, outbound
 subscriptions and their deliveries. Secrets are write-only: accepted, never returned."""
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import Field, HttpUrl, SecretStr, field_validator
@@ -9,7 +9,8 @@ from pydantic import Field, HttpUrl, SecretStr, field_validator
 from api.schemas.common import RequestModel, ResponseModel, ShortText
 from pipelines.webhooks import ALL_EVENTS, EVENT_TYPES
 
-SourceName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,62}$", description="lower-case name in the URL")]
+SOURCE_NAME_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,62}$"
+SourceName = Annotated[str, Field(pattern=SOURCE_NAME_PATTERN, description="lower-case name in the URL")]
 Secret = Annotated[SecretStr, Field(description="shared HMAC secret, at least 16 characters; write-only")]
 
 
@@ -44,7 +45,8 @@ class Source(ResponseModel):
     version: int
 
 
-EventType = Annotated[str, Field(description=f"one of {', '.join(EVENT_TYPES)}, or {ALL_EVENTS} for all")]
+EventType = Annotated[str, Field(json_schema_extra={"enum": [*EVENT_TYPES, ALL_EVENTS]},
+                                 description=f"one of {', '.join(EVENT_TYPES)}, or {ALL_EVENTS} for all")]
 
 
 def check_event_types(values: list[str] | None) -> list[str] | None:
@@ -85,6 +87,13 @@ class Subscription(ResponseModel):
     created_at: datetime
     updated_at: datetime
     version: int
+
+
+class InboundEventResult(ResponseModel):
+    event_id: str
+    type: str
+    result: dict[str, Any] = Field(description="work_order.upsert: {work_order_id, outcome, pipeline_run_id}; "
+                                               "parts.*: {task_ids, changed, parts_ready_at, reschedule_run_id}")
 
 
 DeliveryStatus = Literal["pending", "succeeded", "retrying", "dead"]

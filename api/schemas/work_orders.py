@@ -3,9 +3,19 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
-from api.schemas.common import Email, NonBlank, NonBlankLong, RequestModel, ResponseModel, ShortText, UpdateModel
+from api.schemas.common import (
+    INT4_MAX,
+    Email,
+    NonBlank,
+    NonBlankLong,
+    RequestModel,
+    ResponseModel,
+    ShortText,
+    Timestamp,
+    UpdateModel,
+)
 from api.schemas.tasks import Task, TaskFields
 
 WorkOrderStatus = Literal["new", "planning", "needs_review", "planned", "scheduled", "in_progress", "done", "cancelled"]
@@ -13,7 +23,7 @@ Urgency = Literal["low", "normal", "high", "critical"]
 AssetKind = Literal["vehicle", "equipment"]
 Priority = Annotated[int, Field(ge=1, le=5, description="1 (low) .. 5 (most urgent)")]
 Year = Annotated[int, Field(ge=1900, le=2100)]
-Mileage = Annotated[int, Field(ge=0)]
+Mileage = Annotated[int, Field(ge=0, le=INT4_MAX)]
 TaskKey = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
 
 
@@ -35,7 +45,7 @@ class WorkOrderFields(RequestModel):
     vin: ShortText | None = None
     plate: ShortText | None = None
     mileage: Mileage | None = None
-    due_at: AwareDatetime | None = None
+    due_at: Timestamp | None = None
     category: ShortText | None = None
     urgency: Urgency | None = None
 
@@ -90,7 +100,7 @@ class WorkOrderUpdate(UpdateModel):
     mileage: Mileage | None = None
     description: NonBlankLong = None
     priority: Priority = None
-    due_at: AwareDatetime | None = None
+    due_at: Timestamp | None = None
     status: WorkOrderStatus = None
     category: ShortText | None = None
     urgency: Urgency | None = None

@@ -128,8 +128,11 @@ def test_stale_patch_gets_409_and_changes_nothing(client, as_user):
     assert stale.status_code == 409
     assert stale.headers["content-type"] == "application/problem+json"
     assert stale.headers["ETag"] == '"2"'
-    stale_body = client.patch(url, json={"priority": 1, "version": 1}, headers=as_user(DISPATCHER))
-    assert stale_body.status_code == 409
+    body_only = client.patch(url, json={"priority": 1, "version": 2}, headers=as_user(DISPATCHER))
+    assert body_only.status_code == 428  # If-Match is required on PATCH, as the OpenAPI says
+    disagreeing = client.patch(url, json={"priority": 1, "version": 1},
+                               headers=as_user(DISPATCHER, **{"If-Match": '"2"'}))
+    assert disagreeing.status_code == 422 and disagreeing.json()["errors"][0]["field"] == "version"
     assert client.get(url, headers=as_user(DISPATCHER)).json()["priority"] == 5
     unconditional = client.patch(url, json={"priority": 1}, headers=as_user(DISPATCHER))
     assert unconditional.status_code == 428

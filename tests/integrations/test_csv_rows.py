@@ -72,6 +72,21 @@ def test_bad_rows_name_line_and_column_and_good_rows_survive():
     assert parsed.invalid_lines == 3 and parsed.invalid_work_orders == 3
 
 
+
+def test_cells_the_database_cannot_store_are_row_errors_naming_the_column():
+    """A NUL in a cell or a mileage beyond Postgres' integer is refused while parsing, not at write time."""
+    text = ("external_id,description,mileage,task_name,task_duration_minutes,task_notes\n"
+            "A,grinding\x00noise,12,Inspect,30,\n"
+            "B,ok,2147483648,Inspect,30,\n"
+            "C,ok,2147483647,Inspect,30,torque\x00spec\n"
+            "D,ok,0,Inspect,30,\n")
+    parsed = parse(text)
+    assert [r.values["external_id"] for r in parsed.records] == ["D"]
+    errors = messages(parsed)
+    assert (2, "description", "must not contain a NUL character (U+0000)") in errors
+    assert (3, "mileage", "must be between 0 and 2147483647, got 2147483648") in errors
+    assert (4, "task_notes", "must not contain a NUL character (U+0000)") in errors
+
 def test_rows_of_one_work_order_carry_its_tasks_and_dependencies():
     text = ("external_id,description,task_name,task_duration_minutes,task_depends_on,task_parts_ready_at\n"
             "A,Brake job,Inspect,30,,\n"
