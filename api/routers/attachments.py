@@ -209,13 +209,13 @@ async def delete_attachment(attachment_id: UUID, request: Request, conn: Connect
 async def download_attachment(
     attachment_id: UUID, request: Request,
     variant: Annotated[str, Query(pattern="^(content|thumbnail)$")],
-    type: Annotated[str, Query(description="content type the link was signed for")],
+    content_type: Annotated[str, Query(alias="type", description="content type the link was signed for")],
     expires: Annotated[int, Query(description="unix seconds")],
     signature: Annotated[str, Query(max_length=128)],
 ):
     """Download through a signed URL from the attachment's `url` / `thumbnail_url` (no bearer token)."""
-    if type not in STORED_TYPES or variant not in VARIANTS \
-            or not link_signer(request).valid(attachment_id, variant, type, expires, signature):
+    if content_type not in STORED_TYPES or variant not in VARIANTS \
+            or not link_signer(request).valid(attachment_id, variant, content_type, expires, signature):
         raise ProblemError(403, "Forbidden", "the download link is invalid or expired; read the attachment again",
                            [{"field": "signature", "message": "invalid or expired"}])
     content_key, thumbnail_key = object_keys(attachment_id)
@@ -224,6 +224,6 @@ async def download_attachment(
     except ObjectMissing:
         raise ProblemError(404, "Not found", f"no attachment {attachment_id}") from None
     ttl = request.app.state.settings.bayflow_attachment_url_ttl_s
-    return StreamingResponse(chunks, media_type=type, headers={
+    return StreamingResponse(chunks, media_type=content_type, headers={
         "Cache-Control": f"private, max-age={ttl}", "X-Content-Type-Options": "nosniff",
         "Content-Disposition": "inline"})

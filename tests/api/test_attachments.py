@@ -25,7 +25,7 @@ S3_KEYS = {"aws_access_key_id": "test-key-id", "aws_secret_access_key": "test-se
 GPS = {1: "N", 2: (52.0, 31.0, 12.0), 3: "E", 4: (13.0, 24.0, 0.0)}
 
 
-def photo(fmt: str = "JPEG", size=(640, 480), gps: bool = True, seed: int = 0) -> bytes:
+def photo(fmt: str = "JPEG", size=(640, 480), gps: bool = True, seed: int = 0, orientation: int | None = None) -> bytes:
     """An image carrying camera EXIF (and GPS coordinates, unless gps=False); `seed` varies its pixels."""
     image = Image.new("RGB", size, (200, 30, (30 + 60 * seed) % 256))
     exif = Image.Exif()
@@ -33,6 +33,8 @@ def photo(fmt: str = "JPEG", size=(640, 480), gps: bool = True, seed: int = 0) -
     exif[0x0132] = "2026:12:07 08:15:00"  # DateTime
     if gps:
         exif[0x8825] = GPS       # GPSInfo
+    if orientation:
+        exif[0x0112] = orientation
     out = io.BytesIO()
     image.save(out, format=fmt, exif=exif.tobytes())
     return out.getvalue()
@@ -149,6 +151,16 @@ def test_photo_is_stored_without_gps_and_with_a_thumbnail(client, as_user, task,
     assert client.delete(f"/v1/attachments/{attachment['id']}", headers=staff).status_code == 204
     assert_nothing_stored(backend, shop_db)
     assert fetch(client, attachment["url"]).status_code == 404
+
+
+def test_a_photo_taken_sideways_is_stored_upright(client, as_user, task):
+    """Orientation is EXIF too: it is applied to the pixels before the metadata goes."""
+    sideways = upload(client, as_user, task, photo(orientation=6))  # 640x480 sensor, phone held upright
+    assert sideways.status_code == 201, sideways.text
+    stored = Image.open(io.BytesIO(fetch(client, sideways.json()["url"]).content))
+    assert stored.size == (480, 640) and dict(stored.getexif()) == {}
+    thumbnail = Image.open(io.BytesIO(fetch(client, sideways.json()["thumbnail_url"]).content))
+    assert thumbnail.size == (240, 320)
 
 
 def test_same_file_twice_is_one_attachment(client, as_user, task, shop_db, backend):
