@@ -4,6 +4,7 @@ through short-lived signed URLs, one attachment per file and task; bad uploads (
 too large, truncated) refused with a named reason and nothing stored; another technician gets 404."""
 import io
 import json
+import subprocess
 import uuid
 from pathlib import Path
 
@@ -17,7 +18,8 @@ from PIL import Image
 from api.app import create_app
 from tests.api.test_work_orders import create
 from tests.support.people import DISPATCHER, TECH_A, TECH_B
-from tests.support.processes import free_port
+from tests.support.environment import child_environment
+from tests.support.processes import BAYFLOW, free_port
 from tests.support.sql import scalar
 
 MAX_BYTES = 200_000
@@ -279,3 +281,23 @@ def test_download_links_are_signed_and_expire(client, as_user, task):
         assert fetch(client, url).status_code in (403, 422), url
     assert json.loads(fetch(client, tampered).content)["errors"] == \
         [{"field": "signature", "message": "invalid or expired"}]
+
+
+def test_files_of_a_deleted_work_order_are_swept(client, as_user, task, backend, shop_db, tmp_path, s3_server):
+    """Deleting a work order deletes its attachments' rows by cascade; their files are recorded in
+    the same transaction and removed by `bayflow storage sweep`."""
+    kept_task = create(client, as_user).json()["task_ids"]["inspect"]
+    kept = upload(client, as_user, kept_task, photo(seed=4)).json()
+    gone = upload(client, as_user, task, photo()).json()
+    assert client.delete(f"/v1/work_orders/{gone['work_order_id']}", headers=as_user(DISPATCHER)).status_code == 204
+    assert scalar(shop_db, "select count(*) from public.storage_deletions") == 2
+    assert len(backend.objects()) == 4  # not yet removed
+
+    env = child_environment(database_url=shop_db, bayflow_home=tmp_path, **{
+        k: v for k, v in backend.settings(s3_server).items()})
+    swept = subprocess.run([BAYFLOW, "storage", "sweep"], env=env, capture_output=True, text=True, timeout=60)
+    assert swept.returncode == 0, swept.stderr
+    assert swept.stdout.strip() == "removed 2 stored objects of deleted attachments"
+    assert set(backend.objects()) == {f"attachments/{kept['id']}", f"attachments/{kept['id']}.thumbnail.jpg"}
+    assert scalar(shop_db, "select count(*) from public.storage_deletions") == 0
+    assert fetch(client, kept["url"]).status_code == 200
