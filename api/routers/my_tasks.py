@@ -90,7 +90,8 @@ async def my_tasks(
               for t in tasks if t["changed"]]
     if mark_seen:
         seen_at = (await conn.execute(_MARK_SEEN, {"at": None})).scalar()
-    return {"day": day, "timezone": shop.timezone, "seen_at": seen_at, "tasks": tasks, "changes": banner}
+    return {"day": day, "timezone": shop.timezone, "seen_at": seen_at, "as_of": shop.now, "tasks": tasks,
+            "changes": banner}
 
 
 @router.post("/seen", response_model=Seen)
