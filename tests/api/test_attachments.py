@@ -301,3 +301,19 @@ def test_files_of_a_deleted_work_order_are_swept(client, as_user, task, backend,
     assert set(backend.objects()) == {f"attachments/{kept['id']}", f"attachments/{kept['id']}.thumbnail.jpg"}
     assert scalar(shop_db, "select count(*) from public.storage_deletions") == 0
     assert fetch(client, kept["url"]).status_code == 200
+
+
+def test_storage_failure_answers_503_and_saves_nothing(shop_db, supabase_auth, tmp_path, s3_server, as_user):
+    """A bucket that does not exist (a misconfiguration, or the storage down): 503 with Retry-After,
+    no row; the offline queue on the phone retries later."""
+    settings = supabase_auth.app_settings(shop_db, tmp_path, bayflow_storage_url="s3://no-such-bucket/x",
+                                          bayflow_storage_endpoint_url=s3_server,
+                                          bayflow_storage_access_key_id=S3_KEYS["aws_access_key_id"],
+                                          bayflow_storage_secret_access_key=S3_KEYS["aws_secret_access_key"])
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        task_id = create(client, as_user).json()["task_ids"]["inspect"]
+        response = upload(client, as_user, task_id, photo())
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5", response.text
+    assert response.json()["title"] == "Storage unavailable"
+    assert S3_KEYS["aws_secret_access_key"] not in response.text
+    assert scalar(shop_db, "select count(*) from public.attachments") == 0
