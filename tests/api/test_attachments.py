@@ -165,6 +165,19 @@ def test_a_photo_taken_sideways_is_stored_upright(client, as_user, task):
     assert thumbnail.size == (240, 320)
 
 
+def test_a_multi_picture_jpeg_from_a_phone_is_a_jpeg(client, as_user, task):
+    """MPO: a JPEG with more pictures appended (depth maps, previews), as many phones save them."""
+    out = io.BytesIO()
+    main = Image.open(io.BytesIO(photo()))
+    main.save(out, format="MPO", save_all=True, append_images=[Image.new("RGB", (64, 48))],
+              exif=main.info["exif"])
+    assert Image.open(io.BytesIO(out.getvalue())).format == "MPO"
+    response = upload(client, as_user, task, out.getvalue())
+    assert response.status_code == 201, response.text
+    stored = Image.open(io.BytesIO(fetch(client, response.json()["url"]).content))
+    assert stored.format == "JPEG" and stored.size == (640, 480) and dict(stored.getexif()) == {}
+
+
 def test_same_file_twice_is_one_attachment(client, as_user, task, shop_db, backend):
     first = upload(client, as_user, task, photo())
     again = upload(client, as_user, task, photo())
