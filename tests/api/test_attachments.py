@@ -12,14 +12,13 @@ import boto3
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from moto.server import ThreadedMotoServer
 from PIL import Image
 
 from api.app import create_app
 from tests.api.test_work_orders import create
 from tests.support.people import DISPATCHER, TECH_A, TECH_B
 from tests.support.environment import child_environment
-from tests.support.processes import BAYFLOW, free_port
+from tests.support.processes import BAYFLOW, BIN, ProcessGroups, free_port, wait_until_serving
 from tests.support.sql import scalar
 
 MAX_BYTES = 200_000
@@ -47,13 +46,18 @@ PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pa
 
 
 @pytest.fixture(scope="session")
-def s3_server():
-    """moto's standalone S3-compatible server on 127.0.0.1 (real HTTP)."""
+def s3_server(tmp_path_factory):
+    """moto's standalone S3-compatible server (`moto_server`) in a process of its own on 127.0.0.1."""
     port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
+    url = f"http://127.0.0.1:{port}"
+    groups = ProcessGroups(tmp_path_factory.mktemp("moto"))
+    try:
+        server = groups.spawn("moto", [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+                              child_environment())
+        wait_until_serving(f"{url}/moto-api/", [server], 30, details=lambda: groups.log("moto"))
+        yield url
+    finally:
+        groups.close()
 
 
 class Backend:
