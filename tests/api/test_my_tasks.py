@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.api.test_work_orders import BRAKE_JOB, create
-from tests.support.people import DISPATCHER, TECH_A, TECH_B, TECHNICIAN_A, TECHNICIAN_B
+from tests.support.people import DISPATCHER, TECH_A, TECH_B, TECHNICIAN_A
 from tests.support.sql import query, scalar
 
 ZONE = ZoneInfo("America/New_York")
