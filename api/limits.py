@@ -10,7 +10,7 @@ In this order, so that no one without a valid token makes the API read or parse 
 Either early answer closes the connection, so the server stops reading the body too.
 
 Body classes: CSV imports (BAYFLOW_IMPORT_MAX_BYTES), attachments
-(BAYFLOW_API_MAX_UPLOAD_BYTES), inbound webhooks (BAYFLOW_WEBHOOK_MAX_BODY_BYTES), and JSON,
+(BAYFLOW_ATTACHMENT_MAX_BYTES), inbound webhooks (BAYFLOW_WEBHOOK_MAX_BODY_BYTES), and JSON,
 everything else (BAYFLOW_API_MAX_JSON_BYTES). A multipart upload may carry its form's
 boundaries and headers on top of its file's limit.
 """
@@ -50,7 +50,7 @@ def body_class(path: str, s: Settings) -> BodyClass:
     if path.startswith("/v1/imports"):
         return BodyClass(s.bayflow_import_max_bytes + MULTIPART_OVERHEAD, "BAYFLOW_IMPORT_MAX_BYTES")
     if path.startswith("/v1/attachments") or (path.startswith("/v1/tasks/") and "/attachments" in path):
-        return BodyClass(s.bayflow_api_max_upload_bytes + MULTIPART_OVERHEAD, "BAYFLOW_API_MAX_UPLOAD_BYTES")
+        return BodyClass(s.bayflow_attachment_max_bytes + MULTIPART_OVERHEAD, "BAYFLOW_ATTACHMENT_MAX_BYTES")
     if path.startswith("/v1/webhooks/inbound/"):
         return BodyClass(s.bayflow_webhook_max_body_bytes, "BAYFLOW_WEBHOOK_MAX_BODY_BYTES")
     return BodyClass(s.bayflow_api_max_json_bytes, "BAYFLOW_API_MAX_JSON_BYTES")

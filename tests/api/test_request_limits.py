@@ -107,10 +107,10 @@ def test_oversized_headers_get_431_before_the_token_is_parsed(api):
 
 
 def test_each_route_class_has_its_own_configurable_limit():
-    s = Settings(bayflow_api_max_json_bytes=10, bayflow_import_max_bytes=20, bayflow_api_max_upload_bytes=30,
+    s = Settings(bayflow_api_max_json_bytes=10, bayflow_import_max_bytes=20, bayflow_attachment_max_bytes=30,
                  bayflow_webhook_max_body_bytes=40)
     assert body_class("/v1/work_orders", s).limit == 10
     assert body_class("/v1/imports", s).limit == 20 + MULTIPART_OVERHEAD
     assert body_class("/v1/tasks/6a0c/attachments", s).limit == 30 + MULTIPART_OVERHEAD
-    assert body_class("/v1/attachments/6a0c", s).setting == "BAYFLOW_API_MAX_UPLOAD_BYTES"
+    assert body_class("/v1/attachments/6a0c", s).setting == "BAYFLOW_ATTACHMENT_MAX_BYTES"
     assert body_class("/v1/webhooks/inbound/dms", s).limit == 40
