@@ -62,14 +62,17 @@ function Technician({ session, onSignOut }: { session: Session; onSignOut: () =>
   const [error, setError] = useState<string | null>(null);
   const [openTask, setOpenTask] = useState<string | null>(null);
   const latest = useRef(0);
+  const lookedAt = useRef<string | null>(null); // when the list on screen was asked for
 
   const reload = useCallback(async () => {
     const ticket = ++latest.current; // answers to older requests are dropped
     setLoading(true);
     try {
       const path = tomorrow && today ? `/v1/me/tasks?day=${addDays(today, 1)}` : '/v1/me/tasks';
+      const asked = new Date().toISOString();
       const day = await request<MyDay>('GET', path);
       if (ticket !== latest.current) return;
+      lookedAt.current = asked;
       if (!tomorrow) setToday(day.day);
       setData(day);
       setError(null);
@@ -112,6 +115,15 @@ function Technician({ session, onSignOut }: { session: Session; onSignOut: () =>
     return () => sub.remove();
   }, [openTask]);
 
+  async function seen() {
+    try {
+      await request('POST', '/v1/me/seen', { body: { at: lookedAt.current } });
+      await reload();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  }
+
   const task = openTask ? data?.tasks.find((t) => t.id === openTask) : undefined;
   if (openTask && data && task) {
     return <TaskDetail task={task} timeZone={data.timezone} outbox={outbox} outboxState={outboxState}
@@ -121,6 +133,6 @@ function Technician({ session, onSignOut }: { session: Session; onSignOut: () =>
     <Today name={session.me.display_name} data={data} tomorrow={tomorrow} loading={loading} error={error}
            outbox={outboxState} onDismiss={(key) => outbox.dismiss(key)}
            onShowTomorrow={(t) => { setTomorrow(t); setData(null); }} onRefresh={() => void reload()}
-           onOpen={(t) => setOpenTask(t.id)} onSignOut={onSignOut} />
+           onOpen={(t) => setOpenTask(t.id)} onSignOut={onSignOut} onSeen={() => void seen()} />
   );
 }

@@ -56,13 +56,14 @@ export interface OutboxState {
   unsaved: number;
 }
 
-const RETRY_MS = 10_000;
+const RETRY_MS = 5_000; // while something is queued and the API cannot be reached
 
 export class Outbox {
   private state: OutboxState = { queued: [], refused: [], progress: {}, offline: false, unsaved: 0 };
   private listeners = new Set<(s: OutboxState) => void>();
   private waiters = new Map<string, (o: Outcome) => void>();
   private flushing: Promise<void> | null = null;
+  private again = false;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private readonly storageKey: string;
   /** Called after a change reached the API, so screens can reload. */
@@ -134,9 +135,19 @@ export class Outbox {
     void this.persist();
   }
 
-  /** Send what is queued, in order, one flush at a time. */
+  /** Send what is queued, in order, one flush at a time (a call during a flush runs another after it,
+   * so a change queued meanwhile is tried too). */
   flush(): Promise<void> {
-    this.flushing ??= this.sendAll().finally(() => {
+    if (this.flushing) {
+      this.again = true;
+      return this.flushing;
+    }
+    this.flushing = (async () => {
+      do {
+        this.again = false;
+        await this.sendAll();
+      } while (this.again);
+    })().finally(() => {
       this.flushing = null;
     });
     return this.flushing;

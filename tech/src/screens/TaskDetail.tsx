@@ -1,10 +1,9 @@
 /** One task: what to do and why it is where it is, its status and time on task, notes and photos. */
 import { useCallback, useEffect, useState } from 'react';
-import { Platform, ScrollView, Text, TextInput, View } from 'react-native';
+import { Image, Platform, ScrollView, Text, TextInput, View } from 'react-native';
 import * as ImagePicker from 'expo-image-picker';
 
-import { NetworkError, request } from '../api';
-import { AuthImage } from '../AuthImage';
+import { NetworkError, apiUrl, request } from '../api';
 import { STATUS_LABEL, clock, duration, partsLine, vehicle } from '../format';
 import type { Outbox, OutboxState, Outcome } from '../outbox';
 import type { Attachment, MyTask, TaskStatus } from '../types';
@@ -17,12 +16,13 @@ interface Move {
   tone?: 'primary' | 'secondary' | 'danger';
 }
 
-/** The moves the state machine allows a technician from each status (the database enforces it). */
+/** The moves the state machine allows a technician from each status (the database enforces it:
+ * pending|scheduled -> in_progress -> paused|done|blocked, paused -> in_progress|blocked, blocked -> in_progress). */
 const MOVES: Record<TaskStatus, Move[]> = {
-  pending: [{ label: 'Start', to: 'in_progress' }, { label: 'Block', to: 'blocked', tone: 'danger' }],
-  scheduled: [{ label: 'Start', to: 'in_progress' }, { label: 'Block', to: 'blocked', tone: 'danger' }],
+  pending: [{ label: 'Start', to: 'in_progress' }],
+  scheduled: [{ label: 'Start', to: 'in_progress' }],
   in_progress: [{ label: 'Pause', to: 'paused', tone: 'secondary' }, { label: 'Done', to: 'done' }, { label: 'Block', to: 'blocked', tone: 'danger' }],
-  paused: [{ label: 'Resume', to: 'in_progress' }, { label: 'Done', to: 'done' }, { label: 'Block', to: 'blocked', tone: 'danger' }],
+  paused: [{ label: 'Resume', to: 'in_progress' }, { label: 'Block', to: 'blocked', tone: 'danger' }],
   blocked: [{ label: 'Resume', to: 'in_progress' }],
   done: [],
   cancelled: [],
@@ -121,7 +121,7 @@ export function TaskDetail({ task, timeZone, outbox, outboxState, onBack, onChan
     <ScrollView contentContainerStyle={{ padding: 12 }} keyboardShouldPersistTaps="handled">
       <View style={{ flexDirection: 'row', alignItems: 'center', gap: 8, marginBottom: 8 }}>
         <Button label="‹ Back" tone="secondary" onPress={onBack} testID="back" />
-        <Text style={[styles.muted, { flex: 1 }]} numberOfLines={1}>{task.work_order.number}</Text>
+        <Text style={[styles.muted, { flex: 1 }]} numberOfLines={1}>Work order #{task.work_order.number}</Text>
       </View>
       <OutboxBanner outbox={outboxState} onDismiss={(key) => outbox.dismiss(key)} />
       <Section title={task.name}>
@@ -196,8 +196,9 @@ export function TaskDetail({ task, timeZone, outbox, outboxState, onBack, onChan
         ))}
         <View style={{ flexDirection: 'row', flexWrap: 'wrap', gap: 8 }}>
           {attachments.map((a) => (
-            <AuthImage key={a.id} url={a.thumbnail_url ?? a.url} label={`Photo from ${clock(a.created_at, timeZone)}`}
-                       style={{ width: 104, height: 104, borderRadius: 6, backgroundColor: colors.line }} testID="thumbnail" />
+            // Signed, short-lived URLs: an image loads them without the bearer token.
+            <Image key={a.id} source={{ uri: apiUrl(a.thumbnail_url ?? a.url) }} accessibilityLabel={`Photo from ${clock(a.created_at, timeZone)}`}
+                   style={{ width: 104, height: 104, borderRadius: 6, backgroundColor: colors.line }} testID="thumbnail" />
           ))}
         </View>
         {!attachments.length && !photoProgress.length ? <Text style={styles.muted}>No photos yet.</Text> : null}

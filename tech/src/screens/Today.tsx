@@ -22,6 +22,8 @@ interface Props {
   onRefresh: () => void;
   onOpen: (task: MyTask) => void;
   onSignOut: () => void;
+  /** The technician has read what changed: record this look. */
+  onSeen: () => void;
 }
 
 export function Today(props: Props) {
@@ -55,6 +57,9 @@ export function Today(props: Props) {
         <Banner tone="warn" testID="changes-banner">
           <Text style={[styles.text, { fontWeight: '700' }]}>Changed since you last looked</Text>
           {data.changes.map((c) => <Text key={`${c.task_id}-${c.kind}`} style={styles.text}>• {c.message}</Text>)}
+          <View style={{ alignSelf: 'flex-start' }}>
+            <Button label="Got it" tone="secondary" onPress={props.onSeen} testID="changes-seen" />
+          </View>
         </Banner>
       ) : null}
       {data && !data.tasks.length ? <Text style={styles.muted}>No tasks {props.tomorrow ? 'tomorrow' : 'today'}.</Text> : null}
@@ -81,7 +86,7 @@ function TaskCard({ task, timeZone, queued, onOpen }: { task: MyTask; timeZone: 
         </View>
       </View>
       <Text style={{ fontSize: 17, fontWeight: '700', color: colors.text }} testID="task-name">{task.name}</Text>
-      <Text style={styles.text}>{vehicle(task)} · {task.work_order.number}</Text>
+      <Text style={styles.text}>{vehicle(task)} · #{task.work_order.number}</Text>
       <Text style={styles.muted} numberOfLines={2}>{task.work_order.description}</Text>
       <Text style={styles.muted}>{task.bay ? task.bay.name : 'No bay'}{parts ? ` · ${parts}` : ''}</Text>
       {task.waits_on.map((w) => <Text key={w} style={[styles.muted, { color: colors.warn }]}>Waits on: {w}</Text>)}
