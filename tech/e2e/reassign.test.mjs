@@ -34,7 +34,9 @@ test('a reassignment made by a dispatcher appears on the list, marked', async ()
   await shot(page, 'reassigned');
 
   await page.getByTestId('changes-seen').click();
-  await eventually(async () => (await page.getByTestId('changes-banner').count()) === 0, 'the banner gone once seen');
-  assert.equal(await card.getByTestId('changed-mark').count(), 0);
+  // Seen: no longer marked (a schedule run since may have moved something else meanwhile).
+  await eventually(async () => (await card.getByTestId('changed-mark').count()) === 0, 'the mark gone once seen');
+  const banner = page.getByTestId('changes-banner');
+  assert.ok(!(await banner.count()) || !(await banner.innerText()).includes(MOVED_NAME));
   await context.close();
 });

@@ -1,7 +1,6 @@
 // What the technician app's browser tests share: Debian's Chromium at phone size, signing in as a
 // demo user, and the API as the dispatcher sees it (for what the browser cannot see).
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -18,7 +17,7 @@ export async function launch() {
     executablePath: process.env.CHROMIUM,
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', `--user-data-dir=${mkdtempSync(path.join(tmpdir(), 'tech-e2e-'))}`],
+      '--disable-component-update', '--disable-sync'], // launch() gives each browser a fresh, empty user data dir
   });
 }
 
