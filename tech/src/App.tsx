@@ -24,12 +24,13 @@ export function App() {
   useEffect(() => {
     restore().then(setSession).catch(() => undefined).finally(() => setRestoring(false));
   }, []);
+  const leave = useCallback(() => void signOut().then(() => setSession(null)), []);
 
   let body;
   if (restoring) body = null;
   else if (!session) body = <SignIn onSignedIn={setSession} />;
-  else if (session.me.role !== 'tech') body = <NotATechnician onSignOut={() => void signOut().then(() => setSession(null))} />;
-  else body = <Technician key={session.me.id} session={session} onSignOut={() => void signOut().then(() => setSession(null))} />;
+  else if (session.me.role !== 'tech') body = <NotATechnician onSignOut={leave} />;
+  else body = <Technician key={session.me.id} session={session} onSignOut={leave} />;
   return (
     <SafeAreaView style={{ flex: 1, backgroundColor: colors.page }}>
       <View style={{ flex: 1, width: '100%', maxWidth: 640, alignSelf: 'center' }}>{body}</View>
@@ -56,24 +57,24 @@ function Technician({ session, onSignOut }: { session: Session; onSignOut: () =>
   const outbox = outboxRef.current;
   const [outboxState, setOutboxState] = useState<OutboxState>(outbox.snapshot());
   const [tomorrow, setTomorrow] = useState(false);
-  const [today, setToday] = useState<string | null>(null);
   const [data, setData] = useState<MyDay | null>(null);
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [openTask, setOpenTask] = useState<string | null>(null);
   const latest = useRef(0);
+  const today = useRef<string | null>(null); // the shop's today, as the API last said
   const lookedAt = useRef<string | null>(null); // when the list on screen was asked for
 
   const reload = useCallback(async () => {
     const ticket = ++latest.current; // answers to older requests are dropped
     setLoading(true);
     try {
-      const path = tomorrow && today ? `/v1/me/tasks?day=${addDays(today, 1)}` : '/v1/me/tasks';
+      const path = tomorrow && today.current ? `/v1/me/tasks?day=${addDays(today.current, 1)}` : '/v1/me/tasks';
       const asked = new Date().toISOString();
       const day = await request<MyDay>('GET', path);
       if (ticket !== latest.current) return;
       lookedAt.current = asked;
-      if (!tomorrow) setToday(day.day);
+      if (!tomorrow) today.current = day.day;
       setData(day);
       setError(null);
     } catch (e) {
@@ -83,7 +84,7 @@ function Technician({ session, onSignOut }: { session: Session; onSignOut: () =>
     } finally {
       if (ticket === latest.current) setLoading(false);
     }
-  }, [tomorrow, today, onSignOut]);
+  }, [tomorrow, onSignOut]);
 
   useEffect(() => {
     void reload();

@@ -15,6 +15,8 @@ export interface Session {
   /** The dev issuer's token and when it expires (ms); Supabase keeps its own. */
   token?: string;
   expiresAt?: number;
+  /** Supabase mode: the project, to open its client again without a connection. */
+  config?: AuthConfig;
 }
 
 let supabase: SupabaseClient | null = null;
@@ -63,7 +65,7 @@ export async function signInDev(email: string): Promise<Session> {
 export async function signInSupabase(config: AuthConfig, email: string, password: string): Promise<Session> {
   const { error } = await supabaseClient(config).auth.signInWithPassword({ email, password });
   if (error) throw new Error(error.message);
-  return start({ mode: 'supabase' });
+  return start({ mode: 'supabase', config });
 }
 
 /** The session kept from last time, if it is still good. */
@@ -72,8 +74,8 @@ export async function restore(): Promise<Session | null> {
   if (!kept) return null;
   if (kept.mode === 'dev' && (!kept.expiresAt || kept.expiresAt < Date.now() + 60_000)) return null;
   if (kept.mode === 'supabase') {
-    const config = await authConfig();
-    const { data } = await supabaseClient(config).auth.getSession();
+    if (!kept.config) return null;
+    const { data } = await supabaseClient(kept.config).auth.getSession();
     if (!data.session) return null;
   }
   current = kept;
