@@ -6,6 +6,7 @@ from fastapi import Request
 from sqlalchemy.exc import DBAPIError
 
 from api.problems import problem_response
+from api.task_rules import task_rule_response
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,8 @@ def _describe(sqlstate: str, pg) -> tuple[int, str, str, dict | None]:
 async def on_database_error(request: Request, exc: DBAPIError):
     pg = getattr(exc.orig, "__cause__", None) or exc.orig
     sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(pg, "sqlstate", None) or ""
+    if (rule := task_rule_response(sqlstate, pg)) is not None:
+        return rule
     status, title, detail, error = _describe(sqlstate, pg)
     if status >= 500:
         log.error("database error %s on %s %s: %s", sqlstate, request.method, request.url.path, exc.orig)

@@ -66,6 +66,16 @@ class Settings(BaseSettings):
     bayflow_pipeline_max_backoff_ms: int = Field(default=300_000, ge=0, description="longest delay between retries of a pipeline step")
     bayflow_pipeline_schedule_delay_ms: int = Field(default=1_000, ge=0, description="how long the schedule step waits for more planned work orders to join its one solve (coalescing window)")
 
+    bayflow_storage_url: str | None = Field(default=None, pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$", description="where attachments are stored: s3://bucket/prefix for S3-compatible object storage (Supabase Storage's S3 endpoint, MinIO, AWS S3); unset: files under BAYFLOW_HOME/attachments")
+    bayflow_storage_endpoint_url: str | None = Field(default=None, description="S3 endpoint URL (e.g. https://<ref>.supabase.co/storage/v1/s3, http://127.0.0.1:9000 for MinIO); set: path-style addressing; unset: AWS S3")
+    bayflow_storage_region: str = Field(default="us-east-1", description="S3 region of the bucket (Supabase: the project's region)")
+    bayflow_storage_access_key_id: SecretStr | None = Field(default=None, description="S3 access key id; unset: boto3's own credential chain (environment, profile, instance role)")
+    bayflow_storage_secret_access_key: SecretStr | None = Field(default=None, description="S3 secret access key (never logged)")
+    bayflow_attachment_max_bytes: int = Field(default=20 * 1024 * 1024, gt=0, description="largest attachment upload accepted (larger: 413, refused before it is read whole)")
+    bayflow_attachment_url_ttl_s: int = Field(default=300, gt=0, le=86400, description="seconds a signed attachment download URL stays valid")
+    bayflow_url_signing_secret: SecretStr | None = Field(default=None, description="HMAC key of signed download URLs (set the same on every API host); unset: a random key kept at BAYFLOW_HOME/url-signing.key")
+
+
 @lru_cache
 def settings() -> Settings:
     return Settings()

@@ -1,5 +1,6 @@
 """Every router of the API; `api.app.create_app` includes each of them."""
 from api.routers import (
+    attachments,
     audit,
     bays,
     calendar_events,
@@ -8,11 +9,13 @@ from api.routers import (
     imports,
     inbound_webhooks,
     me,
+    my_tasks,
     notifications,
     ops,
     pipelines,
     schedule_runs,
     sign_in,
+    task_status,
     tasks,
     technicians,
     webhook_subscriptions,
@@ -22,8 +25,11 @@ from api.routers import (
 ROUTERS = [
     sign_in.router,
     me.router,
+    my_tasks.router,
     work_orders.router,
     tasks.router,
+    task_status.router,
+    attachments.router,
     technicians.router,
     bays.router,
     calendar_events.router,

@@ -20,7 +20,8 @@ staff = Depends(require_roles("admin", "dispatcher"))
 
 COLUMNS = """id, work_order_id, position, name, duration_minutes, required_skill, required_bay_type,
   needs_parts, parts_ready_at, status, assigned_technician_id, bay_id, planned_start, planned_end,
-  lock_start, lock_technician, lock_bay, notes, created_at, updated_at, version"""
+  lock_start, lock_technician, lock_bay, notes, instructions, actual_start, actual_end, blocked_reason,
+  created_at, updated_at, version"""
 
 # A task with the ids it depends on (the dependencies the caller may see).
 SELECT = f"""select {COLUMNS},
@@ -91,11 +92,11 @@ async def create_task(body: TaskCreate, conn: Connection, idem: Idempotent):
     values = body.model_dump(exclude={"depends_on"})
     row = (await conn.execute(text("""
 insert into public.tasks (work_order_id, position, name, duration_minutes, required_skill, required_bay_type,
-  needs_parts, parts_ready_at, assigned_technician_id, bay_id, notes)
+  needs_parts, parts_ready_at, assigned_technician_id, bay_id, notes, instructions)
 values (:work_order_id,
   coalesce(:position, (select coalesce(max(position) + 1, 0) from public.tasks where work_order_id = :work_order_id)),
   :name, :duration_minutes, :required_skill, :required_bay_type, :needs_parts, :parts_ready_at,
-  :assigned_technician_id, :bay_id, :notes)
+  :assigned_technician_id, :bay_id, :notes, :instructions)
 returning id"""), values)).one()
     await add_dependencies(conn, [{"task_id": row.id, "depends_on_task_id": d} for d in body.depends_on])
     task = await load_task(conn, row.id)

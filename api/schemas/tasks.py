@@ -3,11 +3,12 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, StringConstraints
 
 from api.schemas.common import LongText, NonBlank, RequestModel, ResponseModel, UpdateModel
 
-TaskStatus = Literal["pending", "scheduled", "in_progress", "done", "cancelled"]
+TaskStatus = Literal["pending", "scheduled", "in_progress", "paused", "blocked", "done", "cancelled"]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Duration = Annotated[int, Field(ge=1, le=10080, description="minutes of work, 1 .. 10080 (a week)")]
 SkillName = Annotated[str, Field(min_length=1, max_length=100)]
 
@@ -25,6 +26,7 @@ class TaskFields(RequestModel):
     assigned_technician_id: UUID | None = None
     bay_id: UUID | None = None
     notes: LongText | None = None
+    instructions: LongText | None = Field(default=None, description="how to do the task, from the plan")
 
 
 class TaskCreate(TaskFields):
@@ -34,7 +36,8 @@ class TaskCreate(TaskFields):
 
 
 class TaskUpdate(UpdateModel):
-    """Changes to a task; technicians may change only `status` and `notes` of their own tasks."""
+    """Changes to a task; technicians may change only `status`, `notes` and `blocked_reason` of
+    their own tasks, and `status` only along their state machine (see POST /v1/tasks/{id}/status)."""
 
     name: NonBlank = None
     duration_minutes: Duration = None
@@ -52,6 +55,8 @@ class TaskUpdate(UpdateModel):
     lock_technician: bool = None
     lock_bay: bool = None
     notes: LongText | None = None
+    blocked_reason: Reason | None = None
+    instructions: LongText | None = None
 
 
 class DependencyCreate(RequestModel):
@@ -77,6 +82,10 @@ class Task(ResponseModel):
     lock_technician: bool
     lock_bay: bool
     notes: str | None
+    instructions: str | None = Field(description="how to do the task, from the plan")
+    actual_start: datetime | None = Field(description="when work first started (database time)")
+    actual_end: datetime | None = Field(description="when the task was marked done (database time)")
+    blocked_reason: str | None = Field(description="why the task is blocked (only while blocked)")
     depends_on: list[UUID] = Field(description="tasks this one waits for")
     created_at: datetime
     updated_at: datetime

@@ -35,14 +35,14 @@ def test_request_changes_record_the_profile_request_and_diff(shop, as_profile, o
     assert deleted["old_row"]["description"] == "Squeaky belt at cold start"
 
 
-def test_tech_status_change_is_audited_without_audit_grants(shop, as_profile, owner):
+def test_tech_change_is_audited_without_audit_grants(shop, as_profile, owner):
     with as_profile(shop.ana) as conn:
-        conn.execute("update tasks set status = 'done' where id = %s", (shop.task_ana,))
+        conn.execute("update tasks set notes = 'pads worn' where id = %s", (shop.task_ana,))
     with as_profile(shop.ana) as conn, pytest.raises(errors.InsufficientPrivilege):
         conn.execute("insert into audit_log (table_name, row_id, action, actor, db_role) values ('tasks', 'x', 'insert', 'me', 'me')")
     [row] = audit_rows(owner, row_id=str(shop.task_ana), action="update")
     assert (row["actor"], row["changed_keys"], row["diff"]) == \
-        (str(shop.ana), ["status"], {"status": {"old": "pending", "new": "done"}})
+        (str(shop.ana), ["notes"], {"notes": {"old": None, "new": "pads worn"}})
 
 
 def test_worker_changes_record_the_worker_name(shop, owner):

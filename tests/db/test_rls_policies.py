@@ -57,7 +57,7 @@ def test_tech_cannot_change_other_columns_of_own_task(shop, as_profile, owner):
     ]:
         with as_profile(shop.ana) as conn, pytest.raises(errors.InsufficientPrivilege) as caught:
             conn.execute(f"update tasks set {assignment} where id = %s", (shop.task_ana,))
-        assert f"technicians may change only status and notes of their tasks, not {columns}" in str(caught.value)
+        assert f"technicians may change only status, notes and blocked_reason of their tasks, not {columns}" in str(caught.value)
     assert owner.execute("select status, duration_minutes, bay_id is not null, version from tasks where id = %s",
                          (shop.task_ana,)).fetchone() == ("pending", 90, True, 1)
 
