@@ -9,7 +9,7 @@ import { randomUUID } from 'expo-crypto';
 
 import { ApiError, NetworkError, describeProblem, request, upload, type Problem } from './api';
 import { load, save } from './storage';
-import type { Attachment, TaskStatus } from './types';
+import type { Attachment, StatusRequest, Task, TaskStatus } from './types';
 
 interface Base {
   key: string;
@@ -222,11 +222,10 @@ function refusalMessage(change: Change, problem: Problem): string {
 async function send(change: Change, onProgress: (share: number) => void): Promise<unknown> {
   const idempotency = { 'Idempotency-Key': change.key };
   switch (change.kind) {
-    case 'status':
-      return request('POST', `/v1/tasks/${change.taskId}/status`, {
-        body: change.reason ? { status: change.status, reason: change.reason } : { status: change.status },
-        headers: idempotency,
-      });
+    case 'status': {
+      const body: StatusRequest = change.reason ? { status: change.status, reason: change.reason } : { status: change.status };
+      return request<Task>('POST', `/v1/tasks/${change.taskId}/status`, { body, headers: idempotency });
+    }
     case 'notes':
       return sendNotes(change);
     case 'photo': {
@@ -244,7 +243,7 @@ async function send(change: Change, onProgress: (share: number) => void): Promis
 /** Notes apply only over the notes the technician started from: a status change queued before them
  * moves the task's version on, so the version is read at sending time, and the notes compared. */
 async function sendNotes(change: NotesChange): Promise<unknown> {
-  const now = await request<{ notes: string | null; version: number }>('GET', `/v1/tasks/${change.taskId}`);
+  const now = await request<Task>('GET', `/v1/tasks/${change.taskId}`);
   const current = now.notes ?? '';
   if (current === change.notes) return now; // already there (an earlier send whose answer was lost)
   if (current !== change.baseNotes) {
@@ -254,7 +253,7 @@ async function sendNotes(change: NotesChange): Promise<unknown> {
       errors: [{ field: 'notes', message: 'changed by someone else since you started editing' }],
     });
   }
-  return request('PATCH', `/v1/tasks/${change.taskId}`, {
+  return request<Task>('PATCH', `/v1/tasks/${change.taskId}`, {
     body: { notes: change.notes }, headers: { 'If-Match': `"${now.version}"` },
   });
 }

@@ -28,6 +28,12 @@ const MOVES: Record<TaskStatus, Move[]> = {
   cancelled: [],
 };
 
+/** What the technician is told once a move reached the API. */
+const DONE_WORDS: Record<TaskStatus, string> = {
+  in_progress: 'Started: the time on task is running.', paused: 'Paused.', blocked: 'Marked blocked.',
+  done: 'Marked done.', pending: 'Reset.', scheduled: 'Reset.', cancelled: 'Cancelled.',
+};
+
 interface Props {
   task: MyTask;
   timeZone: string;
@@ -80,7 +86,7 @@ export function TaskDetail({ task, timeZone, outbox, outboxState, onBack, onChan
     setBusy(null);
     if (outcome.state !== 'queued') setBlocking(false);
     if (to === 'blocked' && outcome.state === 'sent') setReason('');
-    show(outcome, `${label}: done.`);
+    show(outcome, label === 'Resume' ? 'Resumed: the time on task is running again.' : DONE_WORDS[to]);
   }
 
   async function saveNotes() {
@@ -165,7 +171,7 @@ export function TaskDetail({ task, timeZone, outbox, outboxState, onBack, onChan
 
       <Section title="Why it is scheduled here">
         {task.why.length ? task.why.map((w) => <Text key={w} style={styles.text} testID="why">• {w}</Text>)
-          : <Text style={styles.muted}>Not scheduled by the planner yet.</Text>}
+          : <Text style={styles.muted}>No reasons recorded: the planner has not placed this task (it was placed by hand or not yet).</Text>}
       </Section>
 
       <Section title="Instructions">
