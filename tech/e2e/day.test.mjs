@@ -4,9 +4,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { BASE_URL, launch, listedNames, phone, shot, signIn } from './support.mjs';
+import { BASE_URL, launch, listedNames, onPhone, shot, signIn } from './support.mjs';
 
-const { TECH_EMAIL, DISPATCHER_EMAIL, WORK_TASK, PHOTO } = process.env;
+const { TECH_EMAIL, DISPATCHER_EMAIL, WORK_TASK, PHOTO, NOTE, BLOCK_REASON } = process.env;
 const EXPECTED = JSON.parse(process.env.EXPECTED ?? '[]');
 let browser;
 
@@ -17,16 +17,13 @@ after(async () => {
   await browser?.close();
 });
 
-test('a dispatcher who signs in here is sent to the board', async () => {
-  const { context, page } = await phone(browser);
+test('a dispatcher who signs in here is sent to the board', () => onPhone(browser, 'dispatcher', async ({ page }) => {
   await page.goto(`${BASE_URL}/tech/`);
   await page.getByTestId(`user-${DISPATCHER_EMAIL}`).click();
   await page.waitForURL(`${BASE_URL}/board/`);
-  await context.close();
-});
+}));
 
-test('a technician sees today\'s tasks in order, starts one, adds a photo and marks it done', async () => {
-  const { context, page } = await phone(browser);
+test('a technician sees today\'s tasks in order, starts one, adds a photo and notes, blocks and resumes it, marks it done', () => onPhone(browser, 'day', async ({ context, page }) => {
   await signIn(page, TECH_EMAIL);
   await page.getByTestId('task-name').first().waitFor();
   const names = await listedNames(page);
@@ -56,11 +53,24 @@ test('a technician sees today\'s tasks in order, starts one, adds a photo and ma
     return img && img.complete && img.naturalWidth > 0;
   }, null, { timeout: 15_000 });
 
+  await page.getByTestId('notes').fill(NOTE);
+  await page.getByTestId('save-notes').click();
+  await page.getByTestId('detail-message').getByText('Notes saved.').waitFor();
+
+  // Blocked needs a reason; resuming starts the clock again.
+  await page.getByTestId('status-blocked').click();
+  assert.equal(await page.getByTestId('confirm-block').getAttribute('aria-disabled'), 'true', 'no block without a reason');
+  await page.getByTestId('block-reason').fill(BLOCK_REASON);
+  await page.getByTestId('confirm-block').click();
+  await page.getByTestId('detail-status').getByText('Blocked').waitFor();
+  await page.getByText(`Blocked: ${BLOCK_REASON}`).waitFor();
+  await page.getByTestId('status-in_progress').click();
+  await page.getByTestId('detail-status').getByText('In progress').waitFor();
+
   await page.getByTestId('status-done').click();
   await page.getByTestId('detail-status').getByText('Done').waitFor();
   await page.getByTestId('actual-start').getByText(/finished \d\d:\d\d/).waitFor();
   assert.equal(await page.getByTestId('status-in_progress').count(), 0, 'no way back from done');
   await shot(page, 'done');
   assert.deepEqual(page.errors, []);
-  await context.close();
-});
+}));

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { BASE_URL, eventually, launch, phone, reassign, shot, signIn } from './support.mjs';
+import { BASE_URL, eventually, launch, onPhone, reassign, shot, signIn } from './support.mjs';
 
 const { TECH_EMAIL, DISPATCHER_EMAIL, OFFLINE_TASK, GONE_TASK, GONE_NAME, OTHER_TECHNICIAN, PHOTO } = process.env;
 let browser;
@@ -16,16 +16,15 @@ after(async () => {
   await browser?.close();
 });
 
+/** The number the queue's banner gives (0 without a banner); never waits for the banner to appear. */
 async function queuedCount(page) {
-  const banner = page.getByTestId('outbox-queued');
-  if (!(await banner.count())) return 0;
-  return Number((await banner.innerText()).match(/(\d+) changes? waiting/)?.[1] ?? 0);
+  const [text = ''] = await page.getByTestId('outbox-queued').allInnerTexts();
+  return Number(text.match(/(\d+) changes? waiting/)?.[1] ?? 0);
 }
 
-test('changes made offline are queued, sent once when back online, and a stale one is shown', async () => {
-  const opened = await phone(browser);
-  const context = opened.context;
-  let page = opened.page;
+test('changes made offline are queued, sent once when back online, and a stale one is shown', () => onPhone(browser, 'offline', async (pages) => {
+  const { context } = pages;
+  let { page } = pages;
   await signIn(page, TECH_EMAIL);
   await page.getByTestId(`task-${OFFLINE_TASK}`).waitFor();
 
@@ -62,7 +61,7 @@ test('changes made offline are queued, sent once when back online, and a stale o
     }
   });
   await context.setOffline(false);
-  page = await context.newPage();
+  page = pages.page = await context.newPage();
   await page.goto(`${BASE_URL}/tech/`);
   await page.getByTestId('day-title').waitFor();
 
@@ -77,5 +76,4 @@ test('changes made offline are queued, sent once when back online, and a stale o
   await page.getByTestId('thumbnail').first().waitFor();
   assert.equal(await page.getByTestId('thumbnail').count(), 1);
   assert.equal(await page.getByTestId('outbox-refused').count(), 1, 'only the stale change was refused');
-  await context.close();
-});
+}));

@@ -3,7 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { eventually, launch, phone, reassign, shot, signIn } from './support.mjs';
+import { api, eventually, launch, onPhone, reassign, shot, signIn } from './support.mjs';
 
 const { TECH_EMAIL, DISPATCHER_EMAIL, MOVED_TASK, MOVED_NAME, TECHNICIAN } = process.env;
 let browser;
@@ -15,8 +15,7 @@ after(async () => {
   await browser?.close();
 });
 
-test('a reassignment made by a dispatcher appears on the list, marked', async () => {
-  const { context, page } = await phone(browser);
+test('a reassignment made by a dispatcher appears on the list, marked', () => onPhone(browser, 'reassign', async ({ page }) => {
   await signIn(page, TECH_EMAIL);
   await page.getByTestId('task-name').first().waitFor();
   assert.equal(await page.getByTestId(`task-${MOVED_TASK}`).count(), 0);
@@ -36,7 +35,21 @@ test('a reassignment made by a dispatcher appears on the list, marked', async ()
   await page.getByTestId('changes-seen').click();
   // Seen: no longer marked (a schedule run since may have moved something else meanwhile).
   await eventually(async () => (await card.getByTestId('changed-mark').count()) === 0, 'the mark gone once seen');
-  const banner = page.getByTestId('changes-banner');
-  assert.ok(!(await banner.count()) || !(await banner.innerText()).includes(MOVED_NAME));
-  await context.close();
-});
+  const [banner = ''] = await page.getByTestId('changes-banner').allInnerTexts();
+  assert.ok(!banner.includes(MOVED_NAME), banner);
+
+  // The dispatcher closes the task while the technician has it open: their start is refused,
+  // and they are told which field and which rule.
+  await card.click();
+  await page.getByTestId('status-in_progress').waitFor();
+  const [, task] = await api(DISPATCHER_EMAIL, 'GET', `/v1/tasks/${MOVED_TASK}`);
+  const [closed] = await api(DISPATCHER_EMAIL, 'PATCH', `/v1/tasks/${MOVED_TASK}`, {
+    body: { status: 'done' }, headers: { 'If-Match': `"${task.version}"` },
+  });
+  assert.equal(closed, 200);
+  await page.getByTestId('status-in_progress').click();
+  await page.getByTestId('detail-message')
+    .getByText(`Start "${MOVED_NAME}" was refused: status: a technician cannot move a done task back to in_progress`).waitFor();
+  await page.getByTestId('detail-status').getByText('Done').waitFor(); // the list reloaded
+  await shot(page, 'refused');
+}));

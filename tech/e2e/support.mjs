@@ -30,6 +30,20 @@ export async function phone(browser) {
   return { context, page };
 }
 
+/** Run `body({ context, page })` on a fresh phone; on failure leave a screenshot `<name>-failed`. */
+export async function onPhone(browser, name, body) {
+  const { context, page } = await phone(browser);
+  const pages = { context, page };
+  try {
+    await body(pages);
+  } catch (error) {
+    if (!pages.page.isClosed()) await shot(pages.page, `${name}-failed`).catch(() => undefined);
+    throw error;
+  } finally {
+    await context.close();
+  }
+}
+
 export async function shot(page, name) {
   await page.screenshot({ path: path.join(ARTIFACTS, `tech-${name}.png`) });
 }

@@ -16,6 +16,7 @@ from tests.support.web import run_browser_tests
 
 TECH, OTHER, DISPATCHER = "ana@demo.bayflow.dev", "ben@demo.bayflow.dev", "dispatch1@demo.bayflow.dev"
 GPS_IFD = 0x8825
+NOTE, BLOCK_REASON = "Codes P0301, P0304: coil pack 1 cracked.", "Waiting for the customer to approve the coil pack"
 
 # Tasks of the demo shop (work order VIN, task name) given a slot today, in this order.
 WORK = ("4T1BF1FK0GU100002", "Scan codes and diagnose misfire")  # started, photographed, done
@@ -83,12 +84,16 @@ def get(day, email: str, path: str) -> httpx.Response:
 def test_a_technicians_day_start_photo_done(web_stack, day):
     work = day["ids"][WORK]
     run_browser_tests("tech", web_stack, "day.test.mjs", tech_email=TECH, dispatcher_email=DISPATCHER,
-                      work_task=work, photo=day["photos"][0],
+                      work_task=work, photo=day["photos"][0], note=NOTE, block_reason=BLOCK_REASON,
                       expected=json.dumps([WORK[1], OFFLINE[1], GONE[1]]))
 
     status, started, ended = query(day["db"], "select status, actual_start, actual_end from public.tasks"
                                               " where id = %s", (work,))[0]
     assert status == "done" and started is not None and ended is not None and started <= ended
+    assert scalar(day["db"], "select notes from public.tasks where id = %s", (work,)) == NOTE
+    assert scalar(day["db"], "select count(*) from public.audit_log where table_name = 'tasks' and row_id = %s"
+                             " and new_row->>'status' = 'blocked' and new_row->>'blocked_reason' = %s",
+                  (work, BLOCK_REASON)) == 1
 
     # The dispatcher's API shows the photo, stored without its GPS EXIF, with a thumbnail.
     listed = get(day, DISPATCHER, f"/v1/tasks/{work}/attachments")
@@ -131,5 +136,7 @@ def test_a_reassignment_shows_marked(web_stack, day):
     moved = day["ids"][MOVED]
     run_browser_tests("tech", web_stack, "reassign.test.mjs", tech_email=TECH, dispatcher_email=DISPATCHER,
                       moved_task=moved, moved_name=MOVED[1], technician=day["ana"])
-    assert scalar(day["db"], "select assigned_technician_id::text from public.tasks where id = %s",
-                  (moved,)) == day["ana"]
+    assignee, status = query(day["db"], "select assigned_technician_id::text, status from public.tasks where id = %s",
+                             (moved,))[0]
+    assert (assignee, status) == (day["ana"], "done"), "the refused start changed the task"
+
