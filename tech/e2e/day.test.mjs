@@ -23,6 +23,20 @@ test('a dispatcher who signs in here is sent to the board', () => onPhone(browse
   await page.waitForURL(`${BASE_URL}/board/`);
 }));
 
+test('the app is usable from the keyboard', () => onPhone(browser, 'keyboard', async ({ page }) => {
+  await page.goto(`${BASE_URL}/tech/`);
+  await page.getByTestId(`user-${TECH_EMAIL}`).waitFor();
+  const focused = () => page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? '');
+  for (let i = 0; i < 20 && (await focused()) !== `user-${TECH_EMAIL}`; i++) await page.keyboard.press('Tab');
+  assert.equal(await focused(), `user-${TECH_EMAIL}`, 'the sign-in button is reachable with Tab');
+  await page.keyboard.press('Enter');
+  await page.getByTestId('task-name').first().waitFor();
+  for (let i = 0; i < 20 && !(await focused()).startsWith('task-'); i++) await page.keyboard.press('Tab');
+  assert.match(await focused(), /^task-/, 'a task is reachable with Tab');
+  await page.keyboard.press('Enter');
+  await page.getByTestId('detail-status').waitFor();
+}));
+
 test('a technician sees today\'s tasks in order, starts one, adds a photo and notes, blocks and resumes it, marks it done', () => onPhone(browser, 'day', async ({ context, page }) => {
   await signIn(page, TECH_EMAIL);
   await page.getByTestId('task-name').first().waitFor();

@@ -145,7 +145,7 @@ export function TaskDetail({ task, timeZone, outbox, outboxState, onBack, onChan
 
       <Section title="Status and time on task">
         <Text style={styles.text} testID="actual-start">
-          {task.actual_start ? `Started ${clock(task.actual_start, timeZone)}` : 'Not started yet'}
+          {task.actual_start ? `Started ${clock(task.actual_start, timeZone)}` : task.actual_end ? 'No start recorded' : 'Not started yet'}
           {task.actual_end ? ` · finished ${clock(task.actual_end, timeZone)}` : ''}
           {task.actual_start ? ` · ${duration(task.actual_start, task.actual_end)} since start` : ''}
         </Text>
