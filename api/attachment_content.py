@@ -72,12 +72,13 @@ def _check_pdf(source: Path) -> None:
 
 
 def _prepare_photo(source: Path, kind: str, work_dir: Path) -> Prepared:
-    expected_format = {"image/jpeg": "JPEG", "image/png": "PNG", "image/heic": "HEIF"}[kind]
+    # Phones save many photos as MPO (a JPEG with more pictures, e.g. depth maps, appended).
+    expected_formats = {"image/jpeg": ("JPEG", "MPO"), "image/png": ("PNG",), "image/heic": ("HEIF",)}[kind]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(source)
-            if image.format != expected_format:
+            if image.format not in expected_formats:
                 raise Refused(f"the file starts like {kind} but is not a valid one")
             if image.width * image.height > MAX_PIXELS:
                 raise Refused(f"the image has {image.width}x{image.height} pixels; at most {MAX_PIXELS} are accepted")

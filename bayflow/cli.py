@@ -11,6 +11,7 @@ COMMAND_MODULES = [
     "bayflow.commands.llm",
     "bayflow.commands.worker",
     "bayflow.commands.imports",
+    "bayflow.commands.storage",
 ]
 
 

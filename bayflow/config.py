@@ -16,7 +16,7 @@ class Settings(BaseSettings):
     bayflow_api_database_url: str | None = Field(default=None, description="login role for the API (member of `authenticated`, e.g. Supabase's authenticator); unset: DATABASE_URL + `set role bayflow_api`")
     bayflow_api_pool_size: int = Field(default=10, ge=1, description="API database connections (opened as needed, kept open); more concurrent requests wait for one in arrival order")
     bayflow_api_statement_cache: bool = Field(default=True, description="API reuses prepared statements per connection; set false behind a transaction-mode pooler (Supavisor port 6543, pgbouncer)")
-    bayflow_public_url: str | None = Field(default=None, description="issuer base of the dev JWKS; default http://host:port")
+    bayflow_public_url: str | None = Field(default=None, description="the API's public base URL: issuer base of the dev JWKS (default http://host:port) and base of signed attachment download URLs (default: the request's own URL)")
 
     supabase_url: str | None = Field(default=None, description="Supabase project URL: tokens are verified against its JWKS and issuer; unset: bayflow's own dev issuer")
     supabase_anon_key: str | None = Field(default=None, description="the Supabase project's public anon key, handed to the board and the technician app for signing in with email and password (not a secret)")

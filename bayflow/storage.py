@@ -10,6 +10,7 @@ the API (api/download_links.py). The calls block; async code runs them in a thre
 import os
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -21,6 +22,11 @@ CHUNK = 256 * 1024
 
 class ObjectMissing(Exception):
     """No object is stored under the key."""
+
+
+class StorageUnavailable(Exception):
+    """The backend refused or failed the call (unreachable, misconfigured, disk full); the message
+    names the backend and the reason, never a credential."""
 
 
 class Storage(Protocol):
@@ -48,8 +54,11 @@ class LocalStorage:
 
     def put(self, key: str, source: Path, content_type: str) -> None:
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        except OSError as e:
+            raise StorageUnavailable(f"local storage at {self.root}: {e.strerror}") from e
         try:
             with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
                 while chunk := src.read(CHUNK):
@@ -57,6 +66,9 @@ class LocalStorage:
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(tmp, path)
+        except OSError as e:
+            Path(tmp).unlink(missing_ok=True)
+            raise StorageUnavailable(f"local storage at {self.root}: {e.strerror}") from e
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
@@ -99,18 +111,34 @@ class S3Storage:
         return f"{self.prefix}/{key}" if self.prefix else key
 
     def put(self, key: str, source: Path, content_type: str) -> None:
-        with open(source, "rb") as body:  # one PUT: an object appears whole or not at all
+        with open(source, "rb") as body, self._failures():  # one PUT: an object appears whole or not at all
             self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=body, ContentType=content_type)
 
     def get(self, key: str) -> Iterator[bytes]:
-        try:
-            response = self.client.get_object(Bucket=self.bucket, Key=self._key(key))
-        except self.client.exceptions.NoSuchKey:
-            raise ObjectMissing(key) from None
+        with self._failures():
+            try:
+                response = self.client.get_object(Bucket=self.bucket, Key=self._key(key))
+            except self.client.exceptions.NoSuchKey:
+                raise ObjectMissing(key) from None
         return response["Body"].iter_chunks(CHUNK)
 
     def delete(self, key: str) -> None:
-        self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+        with self._failures():
+            self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+
+    @contextmanager
+    def _failures(self):
+        """botocore's errors as StorageUnavailable naming the bucket and S3's own reason."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            yield
+        except ClientError as e:
+            error = e.response.get("Error", {})
+            raise StorageUnavailable(f"S3 bucket {self.bucket}: {error.get('Code', '?')}: "
+                                     f"{error.get('Message', '')}".rstrip(": ")) from e
+        except BotoCoreError as e:
+            raise StorageUnavailable(f"S3 bucket {self.bucket}: {e}") from e
 
 
 def open_storage(s: Settings) -> Storage:

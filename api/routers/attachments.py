@@ -8,6 +8,7 @@ recorded; the request's database connection is taken only around the short check
 insert, not while the file arrives. A failed upload leaves no row and no stored object.
 """
 import hashlib
+import logging
 import tempfile
 import uuid
 from collections.abc import AsyncIterator
@@ -31,9 +32,10 @@ from api.problems import ProblemError
 from api.rows import fetch_one
 from api.schemas.attachments import Attachment
 from api.uploads import receive_upload
-from bayflow.storage import ObjectMissing, Storage, open_storage
+from bayflow.storage import ObjectMissing, Storage, StorageUnavailable, open_storage
 
 router = APIRouter(tags=["attachments"])
+log = logging.getLogger(__name__)
 
 COLUMNS = "id, task_id, work_order_id, uploaded_by, content_type, size, sha256, storage_key, thumbnail_key, created_at"
 STORED_TYPES = ("image/jpeg", "image/png", "application/pdf")
@@ -143,11 +145,14 @@ async def upload_attachment(
                     raise ProblemError(422, "Unsupported file", e.message, [{"field": "file", "message": e.message}])
                 attachment_id = uuid.uuid4()
                 content_key, thumbnail_key = object_keys(attachment_id)
-                stored.append(content_key)
-                await run_in_threadpool(store.put, content_key, prepared.path, prepared.content_type)
-                if prepared.thumbnail is not None:
-                    stored.append(thumbnail_key)
-                    await run_in_threadpool(store.put, thumbnail_key, prepared.thumbnail, "image/jpeg")
+                try:
+                    stored.append(content_key)
+                    await run_in_threadpool(store.put, content_key, prepared.path, prepared.content_type)
+                    if prepared.thumbnail is not None:
+                        stored.append(thumbnail_key)
+                        await run_in_threadpool(store.put, thumbnail_key, prepared.thumbnail, "image/jpeg")
+                except StorageUnavailable as e:
+                    raise storage_unavailable(e) from e
                 row = (await conn.execute(_INSERT, {
                     "id": attachment_id, "task_id": task_id, "work_order_id": task.work_order_id,
                     "content_type": prepared.content_type, "size": received.size, "sha256": received.sha256,
@@ -168,8 +173,20 @@ async def upload_attachment(
 
 
 def _remove(store: Storage, keys: list[str]) -> None:
+    """Delete the objects, as many as the storage allows: one that stays is logged by its key
+    (after a deletion, `bayflow storage sweep` retries it)."""
     for key in keys:
-        store.delete(key)
+        try:
+            store.delete(key)
+        except StorageUnavailable as e:
+            log.error("could not remove stored object %s: %s", key, e)
+
+
+def storage_unavailable(e: StorageUnavailable) -> ProblemError:
+    """503: the file could not be stored or read now; a retry (the app's outbox) may succeed."""
+    log.error("attachment storage failed: %s", e)
+    return ProblemError(503, "Storage unavailable", "the file storage failed; nothing was saved, retry shortly",
+                        headers={"Retry-After": "5"})
 
 
 @router.get("/v1/tasks/{task_id}/attachments", response_model=list[Attachment])
@@ -209,13 +226,13 @@ async def delete_attachment(attachment_id: UUID, request: Request, conn: Connect
 async def download_attachment(
     attachment_id: UUID, request: Request,
     variant: Annotated[str, Query(pattern="^(content|thumbnail)$")],
-    type: Annotated[str, Query(description="content type the link was signed for")],
+    content_type: Annotated[str, Query(alias="type", description="content type the link was signed for")],
     expires: Annotated[int, Query(description="unix seconds")],
     signature: Annotated[str, Query(max_length=128)],
 ):
     """Download through a signed URL from the attachment's `url` / `thumbnail_url` (no bearer token)."""
-    if type not in STORED_TYPES or variant not in VARIANTS \
-            or not link_signer(request).valid(attachment_id, variant, type, expires, signature):
+    if content_type not in STORED_TYPES or variant not in VARIANTS \
+            or not link_signer(request).valid(attachment_id, variant, content_type, expires, signature):
         raise ProblemError(403, "Forbidden", "the download link is invalid or expired; read the attachment again",
                            [{"field": "signature", "message": "invalid or expired"}])
     content_key, thumbnail_key = object_keys(attachment_id)
@@ -223,7 +240,9 @@ async def download_attachment(
         chunks = await run_in_threadpool(storage(request).get, content_key if variant == "content" else thumbnail_key)
     except ObjectMissing:
         raise ProblemError(404, "Not found", f"no attachment {attachment_id}") from None
+    except StorageUnavailable as e:
+        raise storage_unavailable(e) from e
     ttl = request.app.state.settings.bayflow_attachment_url_ttl_s
-    return StreamingResponse(chunks, media_type=type, headers={
+    return StreamingResponse(chunks, media_type=content_type, headers={
         "Cache-Control": f"private, max-age={ttl}", "X-Content-Type-Options": "nosniff",
         "Content-Disposition": "inline"})

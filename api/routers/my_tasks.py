@@ -42,10 +42,17 @@ select t.id, t.name, t.status, t.planned_start, t.planned_end, t.actual_start, t
 _CONTEXT = text("select task_id, other_tasks, waits_on_tasks, why from bayflow.task_context(:ids)")
 _CHANGES = text("select task_id, kind, from_starts_at, from_technician, changed_at"
                 " from bayflow.my_task_changes(:since, :ids)")
+# The caller's last look; a first look records itself (the insert's row is not visible to the
+# second branch within the statement, hence both).
 _LAST_LOOK = text("""
-insert into public.task_list_views (profile_id, seen_at) values (auth.uid(), now())
-on conflict (profile_id) do update set seen_at = public.task_list_views.seen_at
-returning seen_at""")
+with first_look as (
+  insert into public.task_list_views (profile_id, seen_at) values (auth.uid(), now())
+  on conflict (profile_id) do nothing
+  returning seen_at
+)
+select seen_at from first_look
+union all
+select seen_at from public.task_list_views where profile_id = auth.uid()""")
 _MARK_SEEN = text("""
 insert into public.task_list_views (profile_id, seen_at) values (auth.uid(), least(coalesce(:at, now()), now()))
 on conflict (profile_id) do update set seen_at = greatest(public.task_list_views.seen_at, excluded.seen_at)
@@ -83,7 +90,8 @@ async def my_tasks(
               for t in tasks if t["changed"]]
     if mark_seen:
         seen_at = (await conn.execute(_MARK_SEEN, {"at": None})).scalar()
-    return {"day": day, "timezone": shop.timezone, "seen_at": seen_at, "tasks": tasks, "changes": banner}
+    return {"day": day, "timezone": shop.timezone, "seen_at": seen_at, "as_of": shop.now, "tasks": tasks,
+            "changes": banner}
 
 
 @router.post("/seen", response_model=Seen)

@@ -85,6 +85,8 @@ class MyDay(ResponseModel):
     day: date
     timezone: str
     seen_at: datetime = Field(description="your last look, which `changed` and `changes` are relative to")
+    as_of: datetime = Field(description="the database time of this answer: send it as `at` to POST /v1/me/seen "
+                                        "once the list is shown, so a change made after it is not lost")
     tasks: list[MyTask] = Field(description="ordered by planned_start")
     changes: list[TaskChange] = Field(description="what changed on this day's tasks since your last look, for a banner")
 

@@ -4,6 +4,7 @@ through short-lived signed URLs, one attachment per file and task; bad uploads (
 too large, truncated) refused with a named reason and nothing stored; another technician gets 404."""
 import io
 import json
+import subprocess
 import uuid
 from pathlib import Path
 
@@ -17,7 +18,8 @@ from PIL import Image
 from api.app import create_app
 from tests.api.test_work_orders import create
 from tests.support.people import DISPATCHER, TECH_A, TECH_B
-from tests.support.processes import free_port
+from tests.support.environment import child_environment
+from tests.support.processes import BAYFLOW, free_port
 from tests.support.sql import scalar
 
 MAX_BYTES = 200_000
@@ -25,7 +27,7 @@ S3_KEYS = {"aws_access_key_id": "test-key-id", "aws_secret_access_key": "test-se
 GPS = {1: "N", 2: (52.0, 31.0, 12.0), 3: "E", 4: (13.0, 24.0, 0.0)}
 
 
-def photo(fmt: str = "JPEG", size=(640, 480), gps: bool = True, seed: int = 0) -> bytes:
+def photo(fmt: str = "JPEG", size=(640, 480), gps: bool = True, seed: int = 0, orientation: int | None = None) -> bytes:
     """An image carrying camera EXIF (and GPS coordinates, unless gps=False); `seed` varies its pixels."""
     image = Image.new("RGB", size, (200, 30, (30 + 60 * seed) % 256))
     exif = Image.Exif()
@@ -33,6 +35,8 @@ def photo(fmt: str = "JPEG", size=(640, 480), gps: bool = True, seed: int = 0) -
     exif[0x0132] = "2026:12:07 08:15:00"  # DateTime
     if gps:
         exif[0x8825] = GPS       # GPSInfo
+    if orientation:
+        exif[0x0112] = orientation
     out = io.BytesIO()
     image.save(out, format=fmt, exif=exif.tobytes())
     return out.getvalue()
@@ -151,6 +155,29 @@ def test_photo_is_stored_without_gps_and_with_a_thumbnail(client, as_user, task,
     assert fetch(client, attachment["url"]).status_code == 404
 
 
+def test_a_photo_taken_sideways_is_stored_upright(client, as_user, task):
+    """Orientation is EXIF too: it is applied to the pixels before the metadata goes."""
+    sideways = upload(client, as_user, task, photo(orientation=6))  # 640x480 sensor, phone held upright
+    assert sideways.status_code == 201, sideways.text
+    stored = Image.open(io.BytesIO(fetch(client, sideways.json()["url"]).content))
+    assert stored.size == (480, 640) and dict(stored.getexif()) == {}
+    thumbnail = Image.open(io.BytesIO(fetch(client, sideways.json()["thumbnail_url"]).content))
+    assert thumbnail.size == (240, 320)
+
+
+def test_a_multi_picture_jpeg_from_a_phone_is_a_jpeg(client, as_user, task):
+    """MPO: a JPEG with more pictures appended (depth maps, previews), as many phones save them."""
+    out = io.BytesIO()
+    main = Image.open(io.BytesIO(photo()))
+    main.save(out, format="MPO", save_all=True, append_images=[Image.new("RGB", (64, 48))],
+              exif=main.info["exif"])
+    assert Image.open(io.BytesIO(out.getvalue())).format == "MPO"
+    response = upload(client, as_user, task, out.getvalue())
+    assert response.status_code == 201, response.text
+    stored = Image.open(io.BytesIO(fetch(client, response.json()["url"]).content))
+    assert stored.format == "JPEG" and stored.size == (640, 480) and dict(stored.getexif()) == {}
+
+
 def test_same_file_twice_is_one_attachment(client, as_user, task, shop_db, backend):
     first = upload(client, as_user, task, photo())
     again = upload(client, as_user, task, photo())
@@ -267,3 +294,39 @@ def test_download_links_are_signed_and_expire(client, as_user, task):
         assert fetch(client, url).status_code in (403, 422), url
     assert json.loads(fetch(client, tampered).content)["errors"] == \
         [{"field": "signature", "message": "invalid or expired"}]
+
+
+def test_files_of_a_deleted_work_order_are_swept(client, as_user, task, backend, shop_db, tmp_path, s3_server):
+    """Deleting a work order deletes its attachments' rows by cascade; their files are recorded in
+    the same transaction and removed by `bayflow storage sweep`."""
+    kept_task = create(client, as_user).json()["task_ids"]["inspect"]
+    kept = upload(client, as_user, kept_task, photo(seed=4)).json()
+    gone = upload(client, as_user, task, photo()).json()
+    assert client.delete(f"/v1/work_orders/{gone['work_order_id']}", headers=as_user(DISPATCHER)).status_code == 204
+    assert scalar(shop_db, "select count(*) from public.storage_deletions") == 2
+    assert len(backend.objects()) == 4  # not yet removed
+
+    env = child_environment(database_url=shop_db, bayflow_home=tmp_path, **{
+        k: v for k, v in backend.settings(s3_server).items()})
+    swept = subprocess.run([BAYFLOW, "storage", "sweep"], env=env, capture_output=True, text=True, timeout=60)
+    assert swept.returncode == 0, swept.stderr
+    assert swept.stdout.strip() == "removed 2 stored objects of deleted attachments"
+    assert set(backend.objects()) == {f"attachments/{kept['id']}", f"attachments/{kept['id']}.thumbnail.jpg"}
+    assert scalar(shop_db, "select count(*) from public.storage_deletions") == 0
+    assert fetch(client, kept["url"]).status_code == 200
+
+
+def test_storage_failure_answers_503_and_saves_nothing(shop_db, supabase_auth, tmp_path, s3_server, as_user):
+    """A bucket that does not exist (a misconfiguration, or the storage down): 503 with Retry-After,
+    no row; the offline queue on the phone retries later."""
+    settings = supabase_auth.app_settings(shop_db, tmp_path, bayflow_storage_url="s3://no-such-bucket/x",
+                                          bayflow_storage_endpoint_url=s3_server,
+                                          bayflow_storage_access_key_id=S3_KEYS["aws_access_key_id"],
+                                          bayflow_storage_secret_access_key=S3_KEYS["aws_secret_access_key"])
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        task_id = create(client, as_user).json()["task_ids"]["inspect"]
+        response = upload(client, as_user, task_id, photo())
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5", response.text
+    assert response.json()["title"] == "Storage unavailable"
+    assert S3_KEYS["aws_secret_access_key"] not in response.text
+    assert scalar(shop_db, "select count(*) from public.attachments") == 0

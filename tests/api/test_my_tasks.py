@@ -133,12 +133,19 @@ def test_moves_reassignments_and_new_tasks_since_the_last_look_are_marked(client
 def test_seen_is_recorded_explicitly_and_never_moves_back(client, as_user, shop, day):
     my_day(client, as_user, day)
     plan(client, as_user, shop["ids"]["inspect"], day, "09:00", "09:30")
-    assert [c["kind"] for c in my_day(client, as_user, day)["changes"]] == ["moved"]
-    seen = client.post("/v1/me/seen", json={}, headers=as_user(TECH_A))
+    shown = my_day(client, as_user, day)
+    assert [c["kind"] for c in shown["changes"]] == ["moved"]
+    plan(client, as_user, shop["ids"]["pads"], day, "11:00", "12:30", assigned_technician_id=str(TECHNICIAN_A))
+    # the list shown is marked seen as of its answer: the reassignment made after it is still news
+    seen = client.post("/v1/me/seen", json={"at": shown["as_of"]}, headers=as_user(TECH_A))
     assert seen.status_code == 200, seen.text
+    assert datetime.fromisoformat(seen.json()["seen_at"]) == datetime.fromisoformat(shown["as_of"])
+    assert [c["kind"] for c in my_day(client, as_user, day)["changes"]] == ["reassigned"]
+    now = client.post("/v1/me/seen", json={}, headers=as_user(TECH_A))
+    assert datetime.fromisoformat(now.json()["seen_at"]) > datetime.fromisoformat(shown["as_of"])
     assert my_day(client, as_user, day)["changes"] == []
     earlier = client.post("/v1/me/seen", json={"at": "2020-01-01T00:00:00Z"}, headers=as_user(TECH_A)).json()
-    assert earlier["seen_at"] == seen.json()["seen_at"]
+    assert earlier["seen_at"] == now.json()["seen_at"]
     assert my_day(client, as_user, day)["changes"] == []
     bad = client.post("/v1/me/seen", json={"at": "yesterday"}, headers=as_user(TECH_A))
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "at"
