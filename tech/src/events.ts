@@ -1,6 +1,8 @@
 /** `GET /v1/events` (server-sent events) read through fetch streaming, so the Authorization header
- * goes with it (EventSource cannot send one). Where fetch cannot stream (React Native), nothing is
- * subscribed and the lists rely on pull to refresh. */
+ * goes with it (EventSource cannot send one). React Native's fetch cannot stream (it would wait for
+ * the endless body), so on phones nothing is subscribed and the lists rely on pull to refresh. */
+import { Platform } from 'react-native';
+
 import { apiUrl, authHeaders } from './api';
 
 const RECONNECT_MS = 5_000;
@@ -17,10 +19,7 @@ export function subscribeEvents(onEvent: (type: string) => void): () => void {
         if (lastId) headers['Last-Event-ID'] = lastId;
         const response = await fetch(apiUrl('/v1/events'), { headers, signal: controller.signal });
         const reader = response.ok ? response.body?.getReader() : undefined;
-        if (!reader) {
-          if (response.ok) return; // no streaming here
-          throw new Error(`events: HTTP ${response.status}`);
-        }
+        if (!reader) throw new Error(`events: HTTP ${response.status}`);
         const decoder = new TextDecoder();
         let buffer = '';
         for (;;) {
@@ -46,6 +45,6 @@ export function subscribeEvents(onEvent: (type: string) => void): () => void {
     }
   }
 
-  if (typeof TextDecoder !== 'undefined') void connect();
+  if (Platform.OS === 'web') void connect();
   return () => controller.abort();
 }

@@ -75,7 +75,8 @@ export class Outbox {
 
   async open(): Promise<void> {
     const kept = await load<{ queued: Change[]; refused: Refused[] }>(this.storageKey);
-    if (kept) this.set({ queued: kept.queued, refused: kept.refused });
+    // Changes submitted while the kept ones were being read go after them.
+    if (kept) this.set({ queued: [...kept.queued, ...this.state.queued], refused: [...kept.refused, ...this.state.refused] });
     if (Platform.OS === 'web' && typeof window !== 'undefined') {
       window.addEventListener('online', this.wake);
     }

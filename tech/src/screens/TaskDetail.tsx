@@ -74,7 +74,7 @@ export function TaskDetail({ task, timeZone, outbox, outboxState, onBack, onChan
 
   function show(outcome: Outcome, sent: string) {
     if (outcome.state === 'sent') setMessage({ tone: 'info', text: sent });
-    else if (outcome.state === 'queued') setMessage({ tone: 'warn', text: 'No connection: saved on this phone, it will be sent when the connection is back.' });
+    else if (outcome.state === 'queued') setMessage({ tone: 'warn', text: 'No connection: saved on this phone, it will be sent when bayflow can be reached again.' });
     else setMessage({ tone: 'danger', text: outcome.message });
     onChanged();
   }
