@@ -48,6 +48,14 @@ test('a technician sees today\'s tasks in order, starts one, adds a photo and no
   assert.match(await page.getByTestId('day-title').innerText(), /^Today · /);
   await shot(page, 'today');
 
+  // Tomorrow is one tap away, and back.
+  await page.getByTestId('show-tomorrow').click();
+  await page.getByTestId('day-title').getByText(/^Tomorrow · /).waitFor();
+  await page.waitForFunction((names) => !names.some((n) => [...document.querySelectorAll('[data-testid="task-name"]')]
+    .some((e) => e.textContent === n)), EXPECTED);
+  await page.getByTestId('show-today').click();
+  await page.getByTestId(`task-${WORK_TASK}`).waitFor();
+
   await page.getByTestId(`task-${WORK_TASK}`).click();
   await page.getByTestId('status-in_progress').click();
   await page.getByTestId('detail-status').getByText('In progress').waitFor();
