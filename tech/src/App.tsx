@@ -63,17 +63,16 @@ function Technician({ session, onSignOut }: { session: Session; onSignOut: () =>
   const [openTask, setOpenTask] = useState<string | null>(null);
   const latest = useRef(0);
   const today = useRef<string | null>(null); // the shop's today, as the API last said
-  const lookedAt = useRef<string | null>(null); // when the list on screen was asked for
+  const lookedAt = useRef<string | null>(null); // the database time of the list on screen
 
   const reload = useCallback(async () => {
     const ticket = ++latest.current; // answers to older requests are dropped
     setLoading(true);
     try {
       const path = tomorrow && today.current ? `/v1/me/tasks?day=${addDays(today.current, 1)}` : '/v1/me/tasks';
-      const asked = new Date().toISOString();
       const day = await request<MyDay>('GET', path);
       if (ticket !== latest.current) return;
-      lookedAt.current = asked;
+      lookedAt.current = day.as_of;
       if (!tomorrow) today.current = day.day;
       setData(day);
       setError(null);
