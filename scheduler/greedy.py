@@ -138,7 +138,7 @@ def greedy_schedule(problem: Problem, tasks: list[Task]) -> dict[str, Assignment
     return b.placed
 
 
-def atc_schedule(problem: Problem, tasks: list[Task], k: float = 2.0, deadline: float | None = None
+def atc_schedule(problem: Problem, tasks: list[Task], k: float = 10.0, deadline: float | None = None
                  ) -> dict[str, Assignment] | None:
     """Apparent tardiness cost dispatch: among the tasks that can start earliest, the one whose
     work order has the highest index (weight / its remaining work) x exp(-slack / (k x mean

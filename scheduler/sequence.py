@@ -142,7 +142,7 @@ class SequenceSchedule:
     def decode(self) -> dict[str, int] | None:
         """Every placed task's start from scratch (None: a cycle, a broken lock or the horizon)."""
         nodes = list(self.tech_of)
-        return self._propagate(nodes, set(nodes), {}, {}, {}, set(), {})
+        return self._propagate(nodes, set(nodes), {}, {}, self.tech_of, set(), self.floor)
 
     def full_cost(self, starts: dict[str, int]) -> tuple[int, int]:
         """(unplaced work, objective) of a placement given by its starts, computed from scratch."""
@@ -174,7 +174,7 @@ class SequenceSchedule:
                         dirty.add(t)
         for t in change.unplace:
             dirty.update(s for s in self.succs[t])
-        dirty -= change.unplace
+        dirty = {t for t in dirty if placed_after(t)}
         region = self._downstream(dirty, change, tech_of, bay_of)
         starts = self._propagate(list(region), region, change.tech_seqs, change.bay_seqs,
                                  {**self.tech_of, **tech_of}, change.unplace, {**self.floor, **change.floors},
