@@ -16,6 +16,7 @@ import random
 import time
 from dataclasses import dataclass
 
+from scheduler.greedy import earliest_slot, resource_timelines
 from scheduler.problem import Assignment, Problem, Task
 from scheduler.sequence import SequenceSchedule, insert, shift, swap
 
@@ -48,6 +49,16 @@ def improve(problem: Problem, tasks: list[Task], start: dict[str, Assignment], d
     return search.best, search.stats
 
 
+def fill_gaps(problem: Problem, tasks: list[Task], placed: dict[str, Assignment]) -> dict[str, Assignment]:
+    """`placed` (feasible, of `tasks`) with every unplaced task that fits in a free gap placed there."""
+    schedule = SequenceSchedule(problem, tasks)
+    if not schedule.load(placed):
+        raise ValueError("the schedule breaks a hard constraint")
+    search = _Search(schedule, random.Random(0), float("inf"), None)
+    search.fill()
+    return schedule.placed() if schedule.key() < search.best_key else placed
+
+
 class _Search:
     def __init__(self, s: SequenceSchedule, rng: random.Random, deadline: float, free: set[str] | None):
         self.s, self.rng, self.deadline = s, rng, deadline
@@ -61,6 +72,7 @@ class _Search:
 
     def run(self, perturb: bool) -> None:
         while not self.out_of_time():
+            self.fill()
             self.descend()
             if self.s.key() < self.best_key:
                 self.best, self.best_key, self.best_floor = self.s.placed(), self.s.key(), dict(self.s.floor)
@@ -74,6 +86,53 @@ class _Search:
     def _restore(self) -> None:
         self.s.load(self.best)
         self.s.floor = dict(self.best_floor)
+
+    def fill(self) -> None:
+        """Place unplaced tasks (most important first, each after its predecessors) where a
+        technician and a bay are both free for them, without moving anything."""
+        s = self.s
+        todo = [t for t in self.movable if t not in s.start]
+        if not todo:
+            return
+        techs, bays = self._timelines()
+        progress = True
+        while progress and not self.out_of_time():
+            progress = False
+            for t in sorted(todo, key=lambda t: -s.weight[t]):
+                if t in s.start or any(p not in s.start for p in s.preds[t]):
+                    continue
+                earliest = max([s.release[t]] + [s.start[p] + s.duration[p] for p in s.preds[t]])
+                slot = earliest_slot(s.problem, s.problem.task_by_id[t], earliest, techs, bays)
+                if slot is None:
+                    continue
+                at, tech, bay = slot
+                index = bisect.bisect_left([s.start[x] for x in s.tech_seq[tech]], at)
+                bay_index = None if bay is None else bisect.bisect_left([s.start[x] for x in s.bay_seq[bay]], at)
+                change = insert(s, t, tech, index, bay=bay, bay_index=bay_index)
+                if change is None:
+                    continue
+                self.stats.evaluated += 1
+                verdict = s.evaluate(change)
+                if verdict.feasible and verdict.delta_unplaced < 0:
+                    s.commit(change, verdict)
+                    self.stats.kept += 1
+                    progress = True
+                    if set(verdict.starts) == {t}:
+                        techs[tech].reserve(s.start[t], s.start[t] + s.duration[t], t)
+                        if bay is not None:
+                            bays[bay].reserve(s.start[t], s.start[t] + s.duration[t], t)
+                    else:  # others moved too (a left shift): read the timelines again
+                        techs, bays = self._timelines()
+
+    def _timelines(self):
+        """Technician and bay timelines of the current schedule."""
+        s = self.s
+        techs, bays = resource_timelines(s.problem)
+        for a in s.placed().values():
+            techs[a.technician].reserve(a.start, a.end, a.task)
+            if a.bay is not None:
+                bays[a.bay].reserve(a.start, a.end, a.task)
+        return techs, bays
 
     def descend(self) -> None:
         """First-improvement descent until a pass over the tasks keeps no move."""

@@ -25,7 +25,7 @@ from scheduler import empty_shop, lns, objective, periods
 from scheduler.diagnose import blocked_by, diagnose, topological
 from scheduler.explain import Explainer
 from scheduler.greedy import atc_schedule, greedy_schedule
-from scheduler.local_search import improve
+from scheduler.local_search import fill_gaps, improve
 from scheduler.leftshift import left_shift
 from scheduler.model import Constraints, Objective, Variables, add_hint, read_solution
 from scheduler.problem import Assignment, Lock, Problem, Task, hhmm
@@ -285,6 +285,8 @@ def solve(problem: Problem, params: SolverParameters = SolverParameters()) -> Re
     else:
         status = "optimal" if not tasks else "feasible"
 
+    if len(best) < len(tasks):  # a left shift may have opened gaps that fit work left out
+        best = fill_gaps(problem, tasks, best)
     unplaced = {t.id for t in tasks if t.id not in best}
     terms = objective.evaluate(problem, best)
     lateness = objective.lateness(problem, best)
