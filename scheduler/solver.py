@@ -32,7 +32,8 @@ from scheduler.problem import Assignment, Lock, Problem, Task, hhmm
 from scheduler.result import Diagnosis, Result, ScheduledTask
 from scheduler.scenario import to_dict
 
-MIN_SEARCH_S = 1.0  # CP-SAT gets at least this long: loading a 1,000-task hint takes ~0.5 s
+MIN_SEARCH_S = 1.0  # CP-SAT runs only with this long left: loading a 1,000-task hint takes ~0.5 s
+FINISH_S_PER_TASK = 0.0003  # time kept back per task for the explanations and the final gap filling
 ATC_K = (10.0, 2.0, 50.0)  # look-ahead factors of the ATC construction, the first always, the others while in time
 CONSTRUCT_SHARE = 0.3  # of the time limit, for the constructions after the first
 SEARCH_SHARE = 0.3  # of the time limit, for local search before CP-SAT
@@ -182,10 +183,11 @@ def _closed(problem: Problem, tasks: list[Task], placed: dict[str, Assignment]) 
     return kept
 
 
-def construct(problem: Problem, tasks: list[Task], deadline: float) -> tuple[dict[str, Assignment], dict]:
+def construct(problem: Problem, tasks: list[Task], deadline: float) -> tuple[dict[str, Assignment], dict, float]:
     """The best constructive schedule of `tasks` found by `deadline` (the first ATC and EDD are always
-    built), and the EDD baseline."""
+    built), the EDD baseline, and the `time.perf_counter()` at which that first schedule was done."""
     edd = _closed(problem, tasks, greedy_schedule(problem, tasks))
+    first = time.perf_counter()
     best = edd
     for i, k in enumerate(ATC_K):
         atc = atc_schedule(problem, tasks, k=k, deadline=None if i == 0 else deadline)
@@ -194,7 +196,7 @@ def construct(problem: Problem, tasks: list[Task], deadline: float) -> tuple[dic
         atc = _closed(problem, tasks, atc)
         if _placement_key(problem, atc) < _placement_key(problem, best):
             best = atc
-    return best, edd
+    return best, edd, first
 
 
 @dataclass
@@ -208,10 +210,10 @@ class _Search:
 
 
 def _run(problem: Problem, tasks: list[Task], hint: dict[str, Assignment], params: SolverParameters,
-         started: float) -> _Search:
-    """CP-SAT over `tasks` (all placed in `hint`) with what is left of the time limit counted from
-    `started`, but at least `MIN_SEARCH_S`: the whole model (on small ones a proof attempt first,
-    `PROOF_S`), handing over to neighbourhood search (`lns.py`) if its gap stays wide."""
+         started: float, until: float) -> _Search:
+    """CP-SAT over `tasks` (all placed in `hint`) until `until` (`time.perf_counter()`; `started`
+    times the first solution): the whole model (on small ones a proof attempt first, `PROOF_S`),
+    handing over to neighbourhood search (`lns.py`) if its gap stays wide."""
     model = cp_model.CpModel()
     v = Variables(model, problem, tasks)
     Constraints(v).add_all()
@@ -220,7 +222,7 @@ def _run(problem: Problem, tasks: list[Task], hint: dict[str, Assignment], param
     add_hint(v, goal, {t: replace(a, bay=v.pools.key_of.get(a.bay)) for t, a in hint.items()})
     gap = PROVABLE_GAP if len(tasks) <= PROOF_MAX_TASKS else LARGE_PROVABLE_GAP
     progress = _Progress(started, empty_shop.lower_bound(problem, tasks), gap)
-    left = max(MIN_SEARCH_S, params.time_limit_s - (time.perf_counter() - started))
+    left = max(0.01, until - time.perf_counter())
     proof = params.proves(len(tasks))
     solver = params.solver(len(tasks), min(left, PROOF_S) if proof else left, proof)
     code = _solve_watched(model, solver, progress)
@@ -259,31 +261,33 @@ def solve(problem: Problem, params: SolverParameters = SolverParameters()) -> Re
         return [t for t in problem.tasks if t.id not in excluded]
 
     tasks = schedulable()
-    built, edd = construct(problem, tasks, started + CONSTRUCT_SHARE * limit)
+    built, edd, first = construct(problem, tasks, started + CONSTRUCT_SHARE * limit)
     if _locks_unplaced(problem, tasks, built):
         conflicts = lock_conflicts(problem, diagnoses, params)
         if conflicts:
             diagnoses = diagnoses + conflicts
             diagnoses += blocked_by(problem, {d.task for d in diagnoses})
             tasks = schedulable()
-            built, edd = construct(problem, tasks, started + CONSTRUCT_SHARE * limit)
-    first_seconds = round(time.perf_counter() - started, 3)
-    searched, stats = improve(problem, tasks, built, max(time.perf_counter(), started + SEARCH_SHARE * limit),
+            built, edd, first = construct(problem, tasks, started + CONSTRUCT_SHARE * limit)
+    until = started + limit - FINISH_S_PER_TASK * len(tasks)
+    # CP-SAT only when it will have MIN_SEARCH_S after the local search's share; else the search has it all.
+    exact = until - max(time.perf_counter(), started + SEARCH_SHARE * limit) >= MIN_SEARCH_S
+    searched, stats = improve(problem, tasks, built, started + SEARCH_SHARE * limit if exact else until,
                               seed=params.random_seed)
     best, source = (searched, "local_search") if stats.improved else (built, "construction")
     status, bound = "feasible", None
     kept = [t for t in tasks if t.id in best]
-    if kept:
-        run = _run(problem, kept, best, params, started)
+    if kept and exact and until - time.perf_counter() >= MIN_SEARCH_S:
+        run = _run(problem, kept, best, params, started, until)
         bound = run.bound
         if run.placed is not None:
-            exact = left_shift(problem, run.v.pools.assign(run.placed))
-            if _placement_key(problem, exact) <= _placement_key(problem, best):
-                best, source = exact, "lns" if run.progress.gave_up else "cp_sat"
+            solved = left_shift(problem, run.v.pools.assign(run.placed))
+            if _placement_key(problem, solved) <= _placement_key(problem, best):
+                best, source = solved, "lns" if run.progress.gave_up else "cp_sat"
         if run.code == cp_model.OPTIMAL and len(kept) == len(tasks):
             status = "optimal"
-    else:
-        status = "optimal" if not tasks else "feasible"
+    elif not tasks:
+        status = "optimal"
 
     if len(best) < len(tasks):  # a left shift may have opened gaps that fit work left out
         best = fill_gaps(problem, tasks, best)
@@ -306,7 +310,7 @@ def solve(problem: Problem, params: SolverParameters = SolverParameters()) -> Re
         best_bound=float(min(bound, value)),
         terms=terms,
         solve_seconds=time.perf_counter() - started,
-        first_solution_seconds=first_seconds,
+        first_solution_seconds=round(first - started, 3),
         parameters=parameters,
         input_hash=input_hash(problem),
         items=items,

@@ -9,7 +9,7 @@ import pytest
 
 from scheduler import SolverParameters, objective, solve
 from scheduler.diagnose import diagnose
-from scheduler.generate import generate
+from scheduler.generate import generate, overloaded
 from scheduler.greedy import greedy_schedule
 from scheduler.local_search import improve
 from scheduler.problem import Assignment, Lock, Problem
@@ -135,11 +135,7 @@ def test_only_the_free_tasks_move():
 @pytest.mark.parametrize("load", [1.2, 1.5, 2.0])
 def test_an_overloaded_shop_gets_a_schedule_with_at_least_the_greedy_work(load):
     """A run that places nothing (or less than the greedy schedule) while tasks could be placed fails."""
-    shop = generate(150, 8, 5, seed=9)
-    work = sum(t.duration for t in shop.tasks)
-    capacity_per_day = 8 * 480
-    days = max(1, round(work / capacity_per_day / load))
-    problem = Problem(shop.horizon_start, days * 1440, shop.technicians, shop.bays, shop.work_orders, shop.tasks)
+    problem = overloaded(150, 8, 5, load, seed=9)
     todo = [t for t in problem.tasks if t.id not in {d.task for d in diagnose(problem)}]
     greedy = greedy_schedule(problem, todo)
     assert greedy, "the shop has placeable work"
