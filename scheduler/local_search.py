@@ -24,6 +24,7 @@ REACH = 6  # positions either side a task is tried at on its own technician, in 
 WHOLE_SEQUENCE = 60  # (up to this length every position is tried)
 OTHER_REACH = 2  # positions either side of its start on another technician
 KICKS = 3  # random insertions per perturbation
+PATIENCE = 40  # perturbations in a row without a better schedule before the search stops
 
 
 @dataclass
@@ -71,14 +72,18 @@ class _Search:
         return time.perf_counter() >= self.deadline
 
     def run(self, perturb: bool) -> None:
-        while not self.out_of_time():
+        idle = 0
+        while not self.out_of_time() and idle < PATIENCE:
             self.fill()
             self.descend()
             if self.s.key() < self.best_key:
                 self.best, self.best_key, self.best_floor = self.s.placed(), self.s.key(), dict(self.s.floor)
                 self.stats.improved += 1
-            elif self.s.key() > self.best_key:
-                self._restore()
+                idle = 0
+            else:
+                idle += 1
+                if self.s.key() > self.best_key:
+                    self._restore()
             if not perturb or not self.movable:
                 return
             self.kick()

@@ -37,6 +37,7 @@ FINISH_S_PER_TASK = 0.0003  # time kept back per task for the explanations and t
 ATC_K = (10.0, 2.0, 50.0)  # look-ahead factors of the ATC construction, the first always, the others while in time
 CONSTRUCT_SHARE = 0.3  # of the time limit, for the constructions after the first
 SEARCH_SHARE = 0.3  # of the time limit, for local search before CP-SAT
+SMALL_SEARCH_S = 0.5  # at most, on shops small enough for a proof (CP-SAT's strength there)
 PROBE_S = 0.3  # CP-SAT on the whole model shows its gap by then
 PROVABLE_GAP, LARGE_PROVABLE_GAP = 0.3, 0.1  # wider: hand over to neighbourhood re-solves
 PLAN_S = 1.5  # the working-period plan's time limit, computed beside the first neighbourhood searcher
@@ -270,10 +271,10 @@ def solve(problem: Problem, params: SolverParameters = SolverParameters()) -> Re
             tasks = schedulable()
             built, edd, first = construct(problem, tasks, started + CONSTRUCT_SHARE * limit)
     until = started + limit - FINISH_S_PER_TASK * len(tasks)
+    share = started + min(SEARCH_SHARE * limit, SMALL_SEARCH_S if len(tasks) <= PROOF_MAX_TASKS else limit)
     # CP-SAT only when it will have MIN_SEARCH_S after the local search's share; else the search has it all.
-    exact = until - max(time.perf_counter(), started + SEARCH_SHARE * limit) >= MIN_SEARCH_S
-    searched, stats = improve(problem, tasks, built, started + SEARCH_SHARE * limit if exact else until,
-                              seed=params.random_seed)
+    exact = until - max(time.perf_counter(), share) >= MIN_SEARCH_S
+    searched, stats = improve(problem, tasks, built, share if exact else until, seed=params.random_seed)
     best, source = (searched, "local_search") if stats.improved else (built, "construction")
     status, bound = "feasible", None
     kept = [t for t in tasks if t.id in best]

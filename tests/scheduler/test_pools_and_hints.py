@@ -71,7 +71,7 @@ def test_the_construction_keeps_every_hard_constraint_and_never_loses_to_edd(tas
     edd, atc = greedy_schedule(problem, todo), atc_schedule(problem, todo)
     assert set(atc) == set(edd)
     assert violations(problem, atc, left_out) == []
-    built, baseline = construct(problem, todo, deadline=time.perf_counter() + 60)
+    built, baseline, _ = construct(problem, todo, deadline=time.perf_counter() + 60)
     assert baseline == edd
     assert total(evaluate(problem, built)) == min(total(evaluate(problem, s)) for s in (edd, atc, built))
     assert total(evaluate(problem, built)) <= total(evaluate(problem, atc))
