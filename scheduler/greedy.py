@@ -1,4 +1,4 @@
-"""Constructive schedules under the same hard constraints: the baseline and the solver's hint.
+"""Constructive schedules under the same hard constraints: the baseline and the engine's start.
 
 `greedy_schedule` (earliest due date) is the baseline in benchmarks: tasks go in
 dependency order, most urgent work order first, each on the technician (and bay) that

@@ -240,7 +240,7 @@ def work_order_finish(m: cp_model.CpModel, problem: Problem, tasks: list[Task], 
 
 
 def add_hint(v: Variables, objective: Objective, hint: dict[str, Assignment]) -> None:
-    """Hint every variable the baseline determines (CP-SAT prefers complete hints)."""
+    """Hint every variable `hint` determines (CP-SAT prefers complete hints)."""
     ends: dict[str, int] = {}
     for a in hint.values():
         wo = v.problem.task_by_id[a.task].work_order

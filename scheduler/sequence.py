@@ -211,13 +211,6 @@ class SequenceSchedule:
         self.unplaced += verdict.delta_unplaced
         self.cost += verdict.delta_cost
 
-    def apply(self, change: Change) -> Verdict:
-        """Evaluate and, if feasible, commit."""
-        verdict = self.evaluate(change)
-        if verdict.feasible:
-            self.commit(change, verdict)
-        return verdict
-
     # -- internals -----------------------------------------------------------------------
     def _neighbours(self, t, tech_seqs, bay_seqs, tech_of, bay_of):
         """(technician sequence, bay sequence) of `t` under a change."""
