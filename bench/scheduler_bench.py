@@ -48,6 +48,8 @@ from scheduler import SolverParameters, solve
 from scheduler.scenario import load_file
 problem = load_file(sys.argv[1])
 r = solve(problem, SolverParameters(time_limit_s=float(sys.argv[2]), num_workers=2, random_seed=int(sys.argv[3])))
+import scheduler
+assert not hasattr(scheduler, "local_search"), "the old solver must not see today's package"
 print(json.dumps({"status": r.status, "objective": r.objective, "first": r.first_solution_seconds,
                   "wall": r.solve_seconds, "source": r.parameters.get("source", "cp_sat"),
                   "placed": [i.task for i in r.items]}))
@@ -75,7 +77,8 @@ def new_run(problem, limit: float, seed: int) -> Run:
 def old_run(old: Path | None, problem, path: Path, limit: float, seed: int) -> Run | None:
     if old is None:
         return None
-    out = subprocess.run([sys.executable, "-c", OLD_RUNNER, str(path), str(limit), str(seed)],
+    # Run from the old tree: `-c` puts the working directory first on sys.path.
+    out = subprocess.run([sys.executable, "-c", OLD_RUNNER, str(path), str(limit), str(seed)], cwd=old,
                          env={"PYTHONPATH": str(old), "PATH": "/usr/bin:/bin"}, capture_output=True, text=True,
                          timeout=limit * 4 + 60)
     if out.returncode != 0:
