@@ -49,10 +49,11 @@ select kind, technician_id, bay_id, starts_at, ends_at, recurrence, recurrence_u
 INSERT_RUN = """
 insert into public.schedule_runs
   (id, status, objective_value, best_bound, gap, baseline_objective, objective_breakdown, solve_seconds,
-   solver_parameters, input_hash, triggered_by, horizon_start, horizon_end, diagnoses, lateness_minutes)
+   solver_parameters, input_hash, triggered_by, horizon_start, horizon_end, diagnoses, lateness_minutes,
+   placed_tasks, unplaced_tasks, unplaced_minutes)
 values (%(id)s, %(status)s, %(objective)s, %(best_bound)s, %(gap)s, %(baseline)s, %(breakdown)s, %(seconds)s,
         %(parameters)s, %(input_hash)s, %(triggered_by)s, %(horizon_start)s, %(horizon_end)s, %(diagnoses)s,
-        %(lateness)s)
+        %(lateness)s, %(placed)s, %(unplaced)s, %(unplaced_minutes)s)
 """
 
 INSERT_ITEM = """
@@ -60,25 +61,26 @@ insert into public.schedule_items (run_id, task_id, technician_id, bay_id, start
 values (%s, %s, %s, %s, %s, %s, %s)
 """
 
-# Locked fields are left as they are; a pending task becomes scheduled.
+# Locked fields are left as they are; a pending task becomes scheduled. (The work order's
+# status follows from its tasks in the database: bayflow.derived_work_order_status.)
 PLAN_TASK = """
 update public.tasks
    set planned_start = case when lock_start then planned_start else %(start)s end,
        planned_end = case when lock_start then planned_end else %(end)s end,
        assigned_technician_id = case when lock_technician then assigned_technician_id else %(technician)s end,
        bay_id = case when lock_bay then bay_id else %(bay)s end,
-       status = 'scheduled'
+       status = 'scheduled', unplaced_reason = null
  where id = %(id)s and version = %(version)s
 """
 
-# A task the run could not place loses its stale plan (locked fields stay).
+# A task the run could not place loses its stale plan (locked fields stay) and says why.
 UNPLAN_TASK = """
 update public.tasks
    set planned_start = case when lock_start then planned_start end,
        planned_end = case when lock_start then planned_end end,
        assigned_technician_id = case when lock_technician then assigned_technician_id end,
        bay_id = case when lock_bay then bay_id end,
-       status = 'pending'
+       status = 'pending', unplaced_reason = %(reason)s
  where id = %(id)s and version = %(version)s
 """
 
@@ -98,6 +100,7 @@ def run_schedule(conn, triggered_by: str, *, now: datetime | None = None,
     result = solve(loaded.problem, params)
     run_id = uuid.uuid4()
     problem = loaded.problem
+    unplaced = {t: reasons for t, reasons in result.unscheduled.items() if t not in loaded.in_progress}
     with conn.transaction():
         conn.execute(INSERT_RUN, {
             "id": run_id, "status": result.status, "objective": result.objective, "best_bound": result.best_bound,
@@ -107,25 +110,22 @@ def run_schedule(conn, triggered_by: str, *, now: datetime | None = None,
             "horizon_end": problem.clock(problem.horizon),
             "diagnoses": json.dumps([d.to_dict() for d in result.diagnoses]),
             "lateness": json.dumps(result.lateness),
+            "placed": sum(1 for i in result.items if i.task not in loaded.in_progress), "unplaced": len(unplaced),
+            "unplaced_minutes": sum(problem.task_by_id[t].duration for t in unplaced),
         })
-        # Without a schedule (infeasible, timeout) the tasks keep their current plan.
-        write_back = result.status in ("optimal", "feasible")
         rows = []
         for item in result.items:
             if item.task in loaded.in_progress:
                 continue
             rows.append((run_id, item.task, item.technician, item.bay, problem.clock(item.start),
                          problem.clock(item.end), json.dumps(item.why)))
-            if write_back:
-                _update(conn, PLAN_TASK, {"id": item.task, "version": loaded.versions[item.task],
-                                          "start": problem.clock(item.start), "end": problem.clock(item.end),
-                                          "technician": item.technician, "bay": item.bay})
-        for task_id, reasons in result.unscheduled.items():
-            if task_id in loaded.in_progress:
-                continue  # its problem is in the run's diagnoses; it stays in progress
+            _update(conn, PLAN_TASK, {"id": item.task, "version": loaded.versions[item.task],
+                                      "start": problem.clock(item.start), "end": problem.clock(item.end),
+                                      "technician": item.technician, "bay": item.bay})
+        for task_id, reasons in unplaced.items():  # in-progress ones stay in progress; the diagnoses say why
             rows.append((run_id, task_id, None, None, None, None, json.dumps(reasons)))
-            if write_back:
-                _update(conn, UNPLAN_TASK, {"id": task_id, "version": loaded.versions[task_id]})
+            _update(conn, UNPLAN_TASK, {"id": task_id, "version": loaded.versions[task_id],
+                                        "reason": "; ".join(reasons)})
         with conn.cursor() as cur:
             cur.executemany(INSERT_ITEM, rows)
     return run_id

@@ -19,8 +19,8 @@ from bayflow import signing
 from bayflow.database import connect
 
 # Event types the notify step publishes; a subscription lists some of them, or "*".
-EVENT_TYPES = ("work_order.planned", "work_order.needs_review", "schedule.published", "task.assigned",
-               "task.moved", "pipeline.failed")
+EVENT_TYPES = ("work_order.planned", "work_order.needs_review", "work_order.at_risk", "schedule.published",
+               "schedule.at_risk", "task.assigned", "task.moved", "pipeline.failed")
 ALL_EVENTS = "*"
 USER_AGENT = "bayflow-webhooks/1"
 

@@ -3,9 +3,8 @@
 A task starts at the first moment, after its parts and its predecessors' such ends, at which
 an eligible technician and an eligible bay are both available in an otherwise empty shop. No
 schedule ends a task earlier, so the objective of these placements (stability at 0) bounds
-every schedule's from below. On the benchmark shops it equals the bound CP-SAT proves before
-searching (200 tasks: 167,467; 1,000 tasks: 1,131,382), which for a large model CP-SAT only
-reports once its search ends: the solver's watcher needs a bound sooner (`solver._Progress`).
+every schedule's from below. CP-SAT reports its own bound for a large model only once its
+search ends; the solver's watcher needs one sooner (`solver._Progress`).
 """
 from scheduler import objective
 from scheduler.diagnose import release_time

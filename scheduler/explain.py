@@ -2,7 +2,7 @@
 at each task's start (parts, dependency, shift, busy technician or bay, lock), why this
 technician and bay, and why a work order is late."""
 from scheduler.diagnose import candidate_bays, candidate_techs, release_time
-from scheduler.greedy import resource_timelines
+from scheduler.greedy import earliest_slot, resource_timelines
 from scheduler.problem import Assignment, Problem, Task, hhmm, with_skill
 
 
@@ -100,3 +100,29 @@ class Explainer:
             return []
         which = f"the only '{task.bay_type}' bay is" if len(bays) == 1 else f"all {len(bays)} '{task.bay_type}' bays are"
         return [f"{which} full until {hhmm(p, first)}"]
+
+    def why_not(self, task_id: str, unplaced: set[str]) -> str:
+        """Why a task the search could not place is left out: the resource that ran out."""
+        p, task = self.p, self.p.task_by_id[task_id]
+        blocker = next((q for q in task.predecessors if q in unplaced), None)
+        if blocker is not None:
+            return f"not scheduled: depends on '{p.task_by_id[blocker].name}', which could not be placed"
+        end = f"before {hhmm(p, p.horizon)}, end of the {_horizon_length(p)} horizon"
+        earliest = self._earliest(task)
+        d = task.duration
+        techs = [t for t in candidate_techs(p, task) if self.techs[t.id].earliest_fit(earliest, d) is not None]
+        who = f"technician {with_skill(task)}".rstrip()
+        if not techs:
+            return f"not scheduled: no {who} free for {d} min {end}"
+        if task.bay_type is not None:
+            bays = [b for b in candidate_bays(p, task) if self.bays[b.id].earliest_fit(earliest, d) is not None]
+            if not bays:
+                return f"not scheduled: no '{task.bay_type}' bay free for {d} min {end}"
+            if earliest_slot(p, task, earliest, self.techs, self.bays) is None:
+                return f"not scheduled: no '{task.bay_type}' bay free while a {who} is, for {d} min {end}"
+        return f"not scheduled: it fits only where it would push placed work past the {_horizon_length(p)} horizon"
+
+
+def _horizon_length(problem: Problem) -> str:
+    days, rest = divmod(problem.horizon, 1440)
+    return f"{days}-day" if days and not rest else f"{problem.horizon}-minute"

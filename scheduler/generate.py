@@ -86,3 +86,17 @@ def generate(tasks: int, techs: int, bays: int, seed: int = 0) -> Problem:
                 parts = arrival + 30 * rng.randint(1, 48)
             tasks_out.append(Task(t.id, t.name, t.work_order, t.duration, t.skill, t.bay_type, parts, t.predecessors))
     return Problem(start, horizon, techs_out, bays_out, wos_out, tasks_out)
+
+
+def overloaded(tasks: int, techs: int, bays: int, load: float, seed: int = 0) -> Problem:
+    """`generate`'s shop with its horizon cut so that its work is `load` times the minutes its
+    technicians are available in it (1.5: half as much work again as fits)."""
+    shop = generate(tasks, techs, bays, seed)
+    needed = sum(t.duration for t in shop.tasks) / load
+    ends = sorted(w.end for tech in shop.technicians for w in tech.availability)
+    horizon = shop.horizon
+    for end in ends:  # the first window end by which the technicians have `needed` minutes
+        if sum(max(0, min(w.end, end) - w.start) for tech in shop.technicians for w in tech.availability) >= needed:
+            horizon = end
+            break
+    return Problem(shop.horizon_start, horizon, shop.technicians, shop.bays, shop.work_orders, shop.tasks)

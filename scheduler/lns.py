@@ -1,10 +1,8 @@
-"""Large neighbourhood search: improve a schedule by re-solving a few tasks at a time.
+"""Large neighbourhood search: improve a schedule by re-solving a few tasks at a time with CP-SAT.
 
 Each step frees a neighbourhood of tasks, keeps every other task where the schedule has
 it, and solves that small model (`model.py` with the rest `fixed`) from the current
-placement as hint, so a step never makes its neighbourhood worse. On the 200-task
-benchmark shop (`bench/scheduler_bench.py`) this reaches in about 10 s what CP-SAT's own
-LNS over the whole model, whose every neighbourhood loads every task, reached in 60 s.
+placement as hint, so a step never makes its neighbourhood worse.
 
 Neighbourhoods, taken in turn:
 - a stretch of time: the tasks that start next to a random one, on every resource;
@@ -19,14 +17,8 @@ Neighbourhoods, taken in turn:
   the first searcher runs): every other step, a work order that finishes in a later period
   than the plan has it, with the tasks in its planned period on its technicians and bays,
   first those of work orders the plan has finishing later than they do now.
-On the 200-task benchmark shop at 5 s, aiming at late work orders took the mean from
-219-221k (2 series of 6 runs, worst 243k) to 208-214k (5 series of 6, worst 227k),
-deferring work orders with time to spare from 208-216k (3 series of 12, worst 238k) to
-207-208k (3 series of 12, worst 214k), and the plan from 205.7-210.5k (4 series of 12-24,
-worst 226k) to 201.6-207.5k (6 series of 12-24, worst 225k; on the same 24 seeds: 208.5k
-to 201.6k).
 A neighbourhood grows while its steps are solved to optimality well inside `STEP_S`, and
-shrinks when they are not.
+shrinks when they are not. (Measurements: docs/scheduler-notes.md.)
 
 One searcher runs per worker, each on its own neighbourhoods of the one shared schedule.
 A searcher's result was found against a snapshot, so it is kept only if it still fits
@@ -239,8 +231,8 @@ def _search(schedule: _Schedule, tasks: list[Task], deadline: float, seed: int) 
 
 
 def _step_solver(time_limit_s: float, seed: int) -> cp_model.CpSolver:
-    """One worker per step (the searchers use the cores). With presolve, probing, symmetry
-    detection or the LP relaxation on, whole runs measured no better (README)."""
+    """One worker per step (the searchers use the cores); presolve, probing, symmetry detection
+    and the LP relaxation measured no better here (docs/scheduler-notes.md)."""
     solver = cp_model.CpSolver()
     p = solver.parameters
     p.max_time_in_seconds, p.num_workers, p.random_seed = time_limit_s, 1, seed

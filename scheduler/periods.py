@@ -11,12 +11,9 @@ orders cost as in the model; stability is left out.
 
 Two uses:
 - `lower_bound`: every schedule of these tasks is a solution of the relaxation that costs
-  no more, so the bound CP-SAT proves for it holds for every schedule. The whole model's
-  bound barely sees the nights: on the 200-task benchmark shop it stays near 167k, while
-  the relaxation is solved to 186,508 in about 2 s (2 workers) against a best schedule of
-  189,436. Benchmarks print it; inside a solve it would cost too much (1 s on one worker
-  for 184k at 200 tasks; 0.6 s just to build at 1,000). In a shop that works around the
-  clock it is one period and weak.
+  no more, so the bound CP-SAT proves for it holds for every schedule (it sees the nights,
+  which the whole model's bound barely does). Too slow to compute inside a solve; in a
+  shop that works around the clock it is one period and weak.
 - `plan`: its solution says in which period each work order could finish. Neighbourhood
   search aims steps at work orders that finish later than that (`lns.py`).
 """

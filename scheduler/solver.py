@@ -1,66 +1,49 @@
-"""`solve(problem)`: diagnose, build the CP-SAT model from the rest, solve, explain.
+"""`solve(problem)`: diagnose, construct, improve by local search, then CP-SAT, explain.
 
-When the model is infeasible only because locks clash (in a way the pre-solve checks
-cannot see, e.g. two tasks locked at one time on the only bay of a type), a second model
-keeps as many locked fields as possible; the tasks whose locks it must drop are reported
-as lock conflicts and left out, and the rest is solved again.
+1. Pre-solve diagnoses leave out the tasks that cannot be scheduled (`diagnose.py`).
+2. Construction: the better of apparent-tardiness-cost dispatch and earliest due date
+   (`greedy.py`). Every task is optional: what fits nowhere in the horizon stays out.
+3. Local search (`local_search.py`) places more work if it can, then lowers the objective.
+4. CP-SAT on the placed tasks, hinted with that schedule: on small shops a proof attempt,
+   on larger ones neighbourhood re-solves (`lns.py`) when the whole model's gap stays wide.
+The best schedule found is published, partial if need be (`parameters["source"]` names the
+part that found it); each task left out gets the reason, naming the resource that ran out.
+Locks that clash in a way the pre-solve checks cannot see (two tasks locked at one time on
+the only bay of a type) are found by a CP-SAT model that keeps as many locked fields as
+possible; the tasks whose locks it must drop are reported as lock conflicts.
 """
 import hashlib
 import json
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 from ortools.sat.python import cp_model
 
 from scheduler import empty_shop, lns, objective, periods
-from scheduler.diagnose import blocked_by, diagnose
+from scheduler.diagnose import blocked_by, diagnose, topological
 from scheduler.explain import Explainer
-from scheduler.greedy import earliest_start_schedule, greedy_schedule
+from scheduler.greedy import atc_schedule, greedy_schedule
+from scheduler.local_search import fill_gaps, improve
 from scheduler.leftshift import left_shift
 from scheduler.model import Constraints, Objective, Variables, add_hint, read_solution
-from scheduler.problem import Assignment, Problem, hhmm
-from scheduler.result import Diagnosis, Result, ScheduledTask, Term
+from scheduler.problem import Assignment, Lock, Problem, Task, hhmm
+from scheduler.result import Diagnosis, Result, ScheduledTask
 from scheduler.scenario import to_dict
 
-# CP-SAT loads a complete hint as its first solution; this leaves it time to do so even
-# when building the model used up the time limit (loading 1,000 tasks takes ~0.5 s).
-MIN_SEARCH_S = 1.0
-# At most this share of the time limit goes to the earliest-start hint; past it, EDD is the hint.
-# The 1,000-task benchmark shop's takes ~1 s and is 1.8% better than EDD, which the search does not
-# make up in 10 s: there, 0.3 gives 1,434-1,437k at 10 s, 0.2 (the hint given up) 1,455-1,458k.
-# At 5 s, after ~0.3 s of diagnoses and EDD, 0.3 left it too little time in 3 of 6 runs (1,457.9-
-# 1,463.9k instead of 1,436.6-1,437.8k); 0.4 in none of 6 (1,436.3-1,438.0k).
-HINT_SHARE = 0.4
-# `_run` searches the whole model, and once PROBE_S has passed and it has a schedule, hands
-# over to neighbourhood search if the gap is wider than PROVABLE_GAP, or LARGE_PROVABLE_GAP
-# for models past PROOF_MAX_TASKS (generated shops then: 50 tasks 1-21%, 100 tasks 7-15%,
-# 200 tasks 53-54%, 1,000 tasks 21-23%). On the 1,000-task benchmark shop the whole model barely
-# moves off its hint in 10 s (1,438,123 to 1,438,108) where neighbourhood search gets to
-# 1,435,300-1,437,534.
-PROBE_S = 0.3
-PROVABLE_GAP = 0.3
-LARGE_PROVABLE_GAP = 0.1
-# Neighbourhood search computes the working-period relaxation's plan for this long on one
-# core beside its first searcher (`periods.plan`), if at least PLAN_AFTER_S of search is
-# left: on the 200-task benchmark shop at 5 s, 1.0 s and 2.5 s gave means of 205.2k and
-# 204.8k (12 runs), 1.5 s 201.6-207.5k (6 series of 12-24 runs); without a plan 205.7-210.5k.
-PLAN_S = 1.5
-PLAN_AFTER_S = 2.5 * PLAN_S
-# Measured with bench/scheduler_bench.py's shops: presolve takes the 50-task proof from
-# 0.2-2.3 s to 0.3-0.9 s, but delays the first solution by 0.1 s at 100 tasks, 0.5 s at 200,
-# and past 4 s at 1,000.
-PRESOLVE_MAX_TASKS = 100
-# Models of at most PROOF_MAX_TASKS tasks first get up to PROOF_S of CP-SAT's two complete
-# searches without and with the LP relaxation (`PROOF_SUBSOLVERS`), instead of the default
-# one complete search beside neighbourhood workers; then the default portfolio goes on from
-# their best schedule. On 4 generated 50-task shops x 6 seeds (2 workers) the pair proved
-# optimality in 0.2-1.0 s against 0.2-2.1 s; on the benchmark shop in 0.49-0.56 s against
-# 0.25-1.24 s. Without neighbourhood workers they improve an unproven schedule more slowly:
-# a 50-task shop that no search proves in 5 s gets 18.4k at a 1 s limit against 17.6k (mean
-# of 4 seeds), the same at 5 s; a 100-task shop the same at 10 s (78.5k against 78.8k).
-PROOF_MAX_TASKS = 100
+MIN_SEARCH_S = 1.0  # CP-SAT runs only with this long left: loading a 1,000-task hint takes ~0.5 s
+FINISH_S_PER_TASK = 0.0003  # time kept back per task for the explanations and the final gap filling
+ATC_K = (10.0, 2.0, 50.0)  # look-ahead factors of the ATC construction, the first always, the others while in time
+CONSTRUCT_SHARE = 0.3  # of the time limit, for the constructions after the first
+SEARCH_SHARE = 0.3  # of the time limit, for local search before CP-SAT
+SMALL_SEARCH_S = 0.5  # at most, on shops small enough for a proof (CP-SAT's strength there)
+PROBE_S = 0.3  # CP-SAT on the whole model shows its gap by then
+PROVABLE_GAP, LARGE_PROVABLE_GAP = 0.3, 0.1  # wider: hand over to neighbourhood re-solves
+PLAN_S = 1.5  # the working-period plan's time limit, computed beside the first neighbourhood searcher
+PLAN_AFTER_S = 2.5 * PLAN_S  # least search time left for the plan to pay off
+PRESOLVE_MAX_TASKS = 100  # presolve proves small models sooner and delays large ones' first solution
+PROOF_MAX_TASKS = 100  # models this small first get a proof attempt
 PROOF_S = 1.0
 PROOF_SUBSOLVERS = ("no_lp", "default_lp")
 STATUS = {cp_model.OPTIMAL: "optimal", cp_model.FEASIBLE: "feasible",
@@ -141,17 +124,6 @@ class _Progress(cp_model.CpSolverSolutionCallback):
             solver.stop_search()
 
 
-def build(problem: Problem, diagnoses: list[Diagnosis]):
-    """The model over every task no diagnosis excludes: (model, variables, objective)."""
-    excluded = {d.task for d in diagnoses}
-    model = cp_model.CpModel()
-    variables = Variables(model, problem, [t for t in problem.tasks if t.id not in excluded])
-    Constraints(variables).add_all()
-    goal = Objective(variables)
-    goal.add()
-    return model, variables, goal
-
-
 def _solve_watched(model: cp_model.CpModel, solver: cp_model.CpSolver, progress: _Progress) -> int:
     """`solver.solve(model)`, with `progress` watching it (see `_Progress`)."""
     solver.best_bound_callback = progress.on_bound
@@ -197,15 +169,35 @@ def lock_conflicts(problem: Problem, diagnoses: list[Diagnosis], params: SolverP
     return out
 
 
-def hint_schedule(problem: Problem, diagnoses: list[Diagnosis], edd: dict[str, Assignment],
-                  deadline: float) -> dict[str, Assignment]:
-    """The better of the EDD baseline and the earliest-start schedule (if that one is done
-    by `deadline`): more tasks placed, then the lower objective."""
-    excluded = {d.task for d in diagnoses}
-    other = earliest_start_schedule(problem, [t for t in problem.tasks if t.id not in excluded], deadline)
-    if other is None:
-        return edd
-    return min((edd, other), key=lambda s: (-len(s), objective.total(objective.evaluate(problem, s))))
+def _placement_key(problem: Problem, placed: dict[str, Assignment]) -> tuple[int, int]:
+    """(unplaced work left out of `placed` among all tasks, objective): lower is better."""
+    unplaced = sum(problem.wo_by_id[t.work_order].priority * t.duration for t in problem.tasks if t.id not in placed)
+    return unplaced, objective.total(objective.evaluate(problem, placed))
+
+
+def _closed(problem: Problem, tasks: list[Task], placed: dict[str, Assignment]) -> dict[str, Assignment]:
+    """`placed` without the tasks (and their successors) whose predecessors are not placed."""
+    kept, ids = dict(placed), {t.id for t in tasks}
+    for task in topological(problem, set(problem.task_by_id) - ids):
+        if task.id in kept and any(p not in kept for p in task.predecessors):
+            del kept[task.id]
+    return kept
+
+
+def construct(problem: Problem, tasks: list[Task], deadline: float) -> tuple[dict[str, Assignment], dict, float]:
+    """The best constructive schedule of `tasks` found by `deadline` (the first ATC and EDD are always
+    built), the EDD baseline, and the `time.perf_counter()` at which that first schedule was done."""
+    edd = _closed(problem, tasks, greedy_schedule(problem, tasks))
+    first = time.perf_counter()
+    best = edd
+    for i, k in enumerate(ATC_K):
+        atc = atc_schedule(problem, tasks, k=k, deadline=None if i == 0 else deadline)
+        if atc is None:
+            break
+        atc = _closed(problem, tasks, atc)
+        if _placement_key(problem, atc) < _placement_key(problem, best):
+            best = atc
+    return best, edd, first
 
 
 @dataclass
@@ -215,25 +207,25 @@ class _Search:
     placed: dict[str, Assignment] | None
     bound: float
     v: Variables
-    edd: dict[str, Assignment]  # the baseline
-    hint: dict[str, Assignment]
     progress: _Progress  # gave_up: the neighbourhood search finished it
 
 
-def _run(problem: Problem, diagnoses: list[Diagnosis], params: SolverParameters, started: float):
-    """Solve with what is left of the time limit, which counts from `started` (diagnoses,
-    greedy and model building included), but at least `MIN_SEARCH_S`: CP-SAT on the whole
-    model (on small ones a proof attempt first, `PROOF_S`), handing over to neighbourhood
-    search (`lns.py`) if its gap stays wide."""
-    edd = baseline(problem, diagnoses)
-    hint = hint_schedule(problem, diagnoses, edd, started + HINT_SHARE * params.time_limit_s)
-    model, v, goal = build(problem, diagnoses)
-    add_hint(v, goal, hint)
-    gap = PROVABLE_GAP if len(v.tasks) <= PROOF_MAX_TASKS else LARGE_PROVABLE_GAP
-    progress = _Progress(started, empty_shop.lower_bound(problem, v.tasks), gap)
-    left = max(MIN_SEARCH_S, params.time_limit_s - (time.perf_counter() - started))
-    proof = params.proves(len(v.tasks))
-    solver = params.solver(len(v.tasks), min(left, PROOF_S) if proof else left, proof)
+def _run(problem: Problem, tasks: list[Task], hint: dict[str, Assignment], params: SolverParameters,
+         started: float, until: float) -> _Search:
+    """CP-SAT over `tasks` (all placed in `hint`) until `until` (`time.perf_counter()`; `started`
+    times the first solution): the whole model (on small ones a proof attempt first, `PROOF_S`),
+    handing over to neighbourhood search (`lns.py`) if its gap stays wide."""
+    model = cp_model.CpModel()
+    v = Variables(model, problem, tasks)
+    Constraints(v).add_all()
+    goal = Objective(v)
+    goal.add()
+    add_hint(v, goal, {t: replace(a, bay=v.pools.key_of.get(a.bay)) for t, a in hint.items()})
+    gap = PROVABLE_GAP if len(tasks) <= PROOF_MAX_TASKS else LARGE_PROVABLE_GAP
+    progress = _Progress(started, empty_shop.lower_bound(problem, tasks), gap)
+    left = max(0.01, until - time.perf_counter())
+    proof = params.proves(len(tasks))
+    solver = params.solver(len(tasks), min(left, PROOF_S) if proof else left, proof)
     code = _solve_watched(model, solver, progress)
     found = read_solution(solver, v) if code in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
     bound = max(solver.best_objective_bound, progress.bound)
@@ -242,75 +234,88 @@ def _run(problem: Problem, diagnoses: list[Diagnosis], params: SolverParameters,
         if found is not None:
             model.clear_hints()
             add_hint(v, goal, found)
-        rest = params.solver(len(v.tasks), left - solver.wall_time)
+        rest = params.solver(len(tasks), left - solver.wall_time)
         rest_code = rest.solve(model, progress)
         if rest_code != cp_model.UNKNOWN:
             code, bound = rest_code, max(bound, rest.best_objective_bound)
             found = read_solution(rest, v) if rest_code != cp_model.INFEASIBLE else None
     if progress.gave_up and found is not None:
-        # The whole-model search would not close this gap in time (its bound barely moves on
-        # larger shops); re-solving small neighbourhoods improves the schedule far faster.
+        # The whole-model search would not close this gap in time; small neighbourhoods do better.
         deadline = time.perf_counter() + left - solver.wall_time
-        plan = partial(periods.plan, problem, v.tasks, PLAN_S, num_workers=1, random_seed=params.random_seed)
-        found = lns.improve(problem, v.tasks, found, v.pools, deadline, params.num_workers, params.random_seed,
+        plan = partial(periods.plan, problem, tasks, PLAN_S, num_workers=1, random_seed=params.random_seed)
+        found = lns.improve(problem, tasks, found, v.pools, deadline, params.num_workers, params.random_seed,
                             plan if deadline - time.perf_counter() >= PLAN_AFTER_S else None)
-    return _Search(code, found, bound, v, edd, hint, progress)
+    return _Search(code, found, bound, v, progress)
+
+
+def _locks_unplaced(problem: Problem, tasks: list[Task], placed: dict[str, Assignment]) -> bool:
+    return any(t.id not in placed and t.lock != Lock() for t in tasks)
 
 
 def solve(problem: Problem, params: SolverParameters = SolverParameters()) -> Result:
     started = time.perf_counter()
+    limit = params.time_limit_s
     diagnoses = diagnose(problem)
-    run = _run(problem, diagnoses, params, started)
-    if run.code == cp_model.INFEASIBLE:
+
+    def schedulable() -> list[Task]:
+        excluded = {d.task for d in diagnoses}
+        return [t for t in problem.tasks if t.id not in excluded]
+
+    tasks = schedulable()
+    built, edd, first = construct(problem, tasks, started + CONSTRUCT_SHARE * limit)
+    if _locks_unplaced(problem, tasks, built):
         conflicts = lock_conflicts(problem, diagnoses, params)
         if conflicts:
             diagnoses = diagnoses + conflicts
             diagnoses += blocked_by(problem, {d.task for d in diagnoses})
-            run = _run(problem, diagnoses, params, started)
-    if run.code in (cp_model.INFEASIBLE, cp_model.UNKNOWN) and len(run.hint) < len(run.v.tasks):
-        # An overfull horizon: leave out what the greedy schedule could not place either
-        # (the greedy schedule of the rest proves the rest feasible) rather than plan nothing.
-        full = [Diagnosis(t.id, "no_room", "not scheduled: no room left for it in the planning horizon")
-                for t in run.v.tasks if t.id not in run.hint]
-        diagnoses = diagnoses + full
-        diagnoses += blocked_by(problem, {d.task for d in diagnoses})
-        run = _run(problem, diagnoses, params, started)
+            tasks = schedulable()
+            built, edd, first = construct(problem, tasks, started + CONSTRUCT_SHARE * limit)
+    until = started + limit - FINISH_S_PER_TASK * len(tasks)
+    share = started + min(SEARCH_SHARE * limit, SMALL_SEARCH_S if len(tasks) <= PROOF_MAX_TASKS else limit)
+    # CP-SAT only when it will have MIN_SEARCH_S after the local search's share; else the search has it all.
+    exact = until - max(time.perf_counter(), share) >= MIN_SEARCH_S
+    searched, stats = improve(problem, tasks, built, share if exact else until, seed=params.random_seed)
+    best, source = (searched, "local_search") if stats.improved else (built, "construction")
+    status, bound = "feasible", None
+    kept = [t for t in tasks if t.id in best]
+    if kept and exact and until - time.perf_counter() >= MIN_SEARCH_S:
+        run = _run(problem, kept, best, params, started, until)
+        bound = run.bound
+        if run.placed is not None:
+            solved = left_shift(problem, run.v.pools.assign(run.placed))
+            if _placement_key(problem, solved) <= _placement_key(problem, best):
+                best, source = solved, "lns" if run.progress.gave_up else "cp_sat"
+        if run.code == cp_model.OPTIMAL and len(kept) == len(tasks):
+            status = "optimal"
+    elif not tasks:
+        status = "optimal"
 
-    placed: dict[str, Assignment] = {}
-    status, parameters = STATUS[run.code], params.to_dict(len(run.v.tasks))
-    if run.code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        placed = left_shift(problem, run.v.pools.assign(run.placed))
-        if run.progress.gave_up:
-            parameters = {**parameters, "source": "lns"}
-    elif run.code == cp_model.UNKNOWN and len(run.hint) == len(run.v.tasks):
-        # CP-SAT found nothing in time (a very large shop): publish the hint, a greedy schedule
-        # that meets every hard constraint, rather than nothing.
-        placed = left_shift(problem, run.hint)
-        status, parameters = "feasible", {**parameters, "source": "greedy"}
-    else:
-        why = ("the tasks left cannot all be scheduled together in the horizon (check shifts and the horizon length)"
-               if run.code == cp_model.INFEASIBLE else f"no schedule found within {params.time_limit_s:g} s")
-        diagnoses = diagnoses + [Diagnosis(t.id, STATUS[run.code], f"not scheduled: {why}") for t in run.v.tasks]
-
-    terms = objective.evaluate(problem, placed)
-    lateness = objective.lateness(problem, placed)
-    explainer = Explainer(problem, placed, lateness)
+    if len(best) < len(tasks):  # a left shift may have opened gaps that fit work left out
+        best = fill_gaps(problem, tasks, best)
+    unplaced = {t.id for t in tasks if t.id not in best}
+    terms = objective.evaluate(problem, best)
+    lateness = objective.lateness(problem, best)
+    explainer = Explainer(problem, best, lateness)
+    diagnoses = diagnoses + [Diagnosis(t, "no_room", explainer.why_not(t, unplaced))
+                             for t in sorted(unplaced, key=list(problem.task_by_id).index)]
     items = [ScheduledTask(a.task, a.technician, a.bay, a.start, a.end, explainer.why(a.task))
-             for a in sorted(placed.values(), key=lambda a: (a.start, a.task))]
-    edd = run.edd
-    greedy_ok = len(edd) == len(run.v.tasks) and all(
-        edd[p].end <= a.start for a in edd.values() for p in problem.task_by_id[a.task].predecessors if p in edd)
+             for a in sorted(best.values(), key=lambda a: (a.start, a.task))]
+    value = objective.total(terms)
+    if bound is None or len(kept) < len(tasks):
+        bound = empty_shop.lower_bound(problem, kept) if kept else 0
+    parameters = {**params.to_dict(len(kept)), "source": source,
+                  "local_search": {"evaluated": stats.evaluated, "kept": stats.kept, "kicks": stats.kicks}}
     return Result(
         status=status,
-        objective=objective.total(terms) if placed else None,
-        best_bound=float(run.bound) if placed else None,
-        terms=terms if placed else {k: Term(0, t.weight) for k, t in terms.items()},
+        objective=value,
+        best_bound=float(min(bound, value)),
+        terms=terms,
         solve_seconds=time.perf_counter() - started,
-        first_solution_seconds=run.progress.seconds,
+        first_solution_seconds=round(first - started, 3),
         parameters=parameters,
         input_hash=input_hash(problem),
         items=items,
         diagnoses=diagnoses,
         lateness=lateness,
-        baseline_objective=objective.total(objective.evaluate(problem, edd)) if greedy_ok else None,
+        baseline_objective=objective.total(objective.evaluate(problem, edd)) if len(edd) == len(tasks) else None,
     )

@@ -1,6 +1,7 @@
 """Queue operations for dispatchers and admins: `/v1/ops/queues`, `/v1/ops/jobs`, retry and cancel;
-`/metrics`: queue gauges read from Postgres for Prometheus, for a scraper that sends
-BAYFLOW_METRICS_TOKEN as its bearer token (unset: not served).
+`/v1/ops/schedule`: what the last schedule run left out; `/metrics`: queue and schedule gauges
+read from Postgres for Prometheus, for a scraper that sends BAYFLOW_METRICS_TOKEN as its bearer
+token (unset: not served).
 
 Jobs are read and changed under job_queue's RLS policies (`bayflow.app_role()` admin or
 dispatcher); the counts come from `bayflow.queue_stats()`, which returns aggregates only.
@@ -25,6 +26,7 @@ _ops = [Depends(require_roles("admin", "dispatcher"))]
 JobId = Annotated[int, Path(ge=1, le=INT8_MAX)]
 JobStatus = Literal["queued", "running", "done", "failed", "cancelled"]
 STATS = text("select * from bayflow.queue_stats()")
+SCHEDULE_STATS = text("select * from bayflow.schedule_stats()")
 
 
 class QueueStats(BaseModel):
@@ -38,6 +40,15 @@ class QueueStats(BaseModel):
     oldest_ready_age_s: float
     processed_last_minute: int
     failed_last_minute: int
+
+
+class ScheduleStats(BaseModel):
+    last_run_id: str | None
+    last_run_at: datetime | None
+    placed_tasks: int
+    unplaced_tasks: int
+    unplaced_minutes: int
+    at_risk_work_orders: int
 
 
 class Job(BaseModel):
@@ -71,6 +82,13 @@ COLUMNS = """id, message_id::text as message_id, queue, actor, status, priority,
 @router.get("/v1/ops/queues", response_model=list[QueueStats], dependencies=_ops)
 async def list_queues(conn: Connection):
     return [QueueStats.model_validate(dict(r._mapping)) for r in (await conn.execute(STATS)).all()]
+
+
+@router.get("/v1/ops/schedule", response_model=ScheduleStats, dependencies=_ops)
+async def schedule_stats(conn: Connection):
+    """The last schedule run's placed and unplaced tasks, and the work orders at risk now."""
+    row = (await conn.execute(SCHEDULE_STATS)).one()
+    return ScheduleStats.model_validate({**row._mapping, "last_run_id": row.last_run_id and str(row.last_run_id)})
 
 
 @router.get("/v1/ops/jobs", response_model=Page[Job], dependencies=_ops)
@@ -141,17 +159,27 @@ def _check_scraper(request: Request) -> None:
                            headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
 
 
+SCHEDULE_GAUGES = {
+    "unplaced_tasks": "Tasks the last schedule run could not place",
+    "unplaced_minutes": "Minutes of work the last schedule run could not place",
+    "at_risk_work_orders": "Work orders at risk (some open task could not be placed)",
+}
+
+
 @router.get("/metrics", include_in_schema=False)
 async def metrics(request: Request):
-    """Prometheus exposition of the queue gauges (aggregates only), for the bearer of BAYFLOW_METRICS_TOKEN."""
+    """Prometheus exposition of the queue and schedule gauges (aggregates only), for the bearer of BAYFLOW_METRICS_TOKEN."""
     _check_scraper(request)
     async with request.app.state.connections.connect() as conn:
         async with conn.begin():
             await conn.execute(text("select set_config('role', 'authenticated', true)"))
             rows = (await conn.execute(STATS)).all()
+            schedule = (await conn.execute(SCHEDULE_STATS)).one()
     registry = CollectorRegistry()
     for name, doc in GAUGES.items():
         gauge = Gauge(f"bayflow_jobs_{name}", doc, ["queue"], registry=registry)
         for row in rows:
             gauge.labels(row.queue).set(getattr(row, name))
+    for name, doc in SCHEDULE_GAUGES.items():
+        Gauge(f"bayflow_schedule_{name}", doc, registry=registry).set(getattr(schedule, name))
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

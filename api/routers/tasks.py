@@ -20,7 +20,7 @@ router = APIRouter(prefix="/v1/tasks", tags=["tasks"])
 staff = Depends(require_roles("admin", "dispatcher"))
 
 COLUMNS = """id, work_order_id, position, name, duration_minutes, required_skill, required_bay_type,
-  needs_parts, parts_ready_at, status, assigned_technician_id, bay_id, planned_start, planned_end,
+  needs_parts, parts_ready_at, status, assigned_technician_id, bay_id, planned_start, planned_end, unplaced_reason,
   lock_start, lock_technician, lock_bay, notes, instructions, actual_start, actual_end, blocked_reason,
   created_at, updated_at, version"""
 

@@ -78,6 +78,8 @@ class Task(ResponseModel):
     bay_id: UUID | None
     planned_start: datetime | None
     planned_end: datetime | None
+    unplaced_reason: str | None = Field(description="why the last schedule run could not place it (null: placed, "
+                                                    "or not scheduled yet)")
     lock_start: bool
     lock_technician: bool
     lock_bay: bool

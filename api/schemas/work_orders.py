@@ -18,7 +18,8 @@ from api.schemas.common import (
 )
 from api.schemas.tasks import Task, TaskFields
 
-WorkOrderStatus = Literal["new", "planning", "needs_review", "planned", "scheduled", "in_progress", "done", "cancelled"]
+WorkOrderStatus = Literal["new", "planning", "needs_review", "planned", "scheduled", "at_risk", "in_progress", "done",
+                          "cancelled"]
 Urgency = Literal["low", "normal", "high", "critical"]
 AssetKind = Literal["vehicle", "equipment"]
 Priority = Annotated[int, Field(ge=1, le=5, description="1 (low) .. 5 (most urgent)")]

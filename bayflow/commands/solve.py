@@ -7,7 +7,7 @@ from bayflow.cli import CommandError
 
 
 def register(subparsers) -> None:
-    solve = subparsers.add_parser("solve", help="schedule a scenario JSON file with CP-SAT")
+    solve = subparsers.add_parser("solve", help="schedule a scenario JSON file (construction, local search, CP-SAT)")
     solve.add_argument("scenario", help="scenario JSON (format: scheduler/README.md)")
     solve.add_argument("--time-limit", type=float, default=10.0, metavar="S", help="seconds (default 10)")
     solve.add_argument("--workers", type=int, default=2, metavar="N", help="CP-SAT workers (default 2)")
@@ -56,7 +56,8 @@ def run_solve(args) -> int:
 def summary_text(result) -> str:
     gap = f"{result.gap:.1%}" if result.gap is not None else "-"
     lines = [f"status: {result.status}  objective: {result.objective}  bound: {result.best_bound}  gap: {gap}  "
-             f"time: {result.solve_seconds:.2f}s  (greedy baseline: {result.baseline_objective})"]
+             f"time: {result.solve_seconds:.2f}s  found by: {result.parameters.get('source')}  "
+             f"(greedy baseline: {result.baseline_objective})"]
     for name, term in result.terms.items():
         lines.append(f"  {name:<11} {term.value:>10} x {term.weight:<3} = {term.weighted}")
     late = {wo: m for wo, m in result.lateness.items() if m}

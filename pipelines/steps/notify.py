@@ -1,9 +1,10 @@
 """Step 4: tell the people affected and publish events clients follow live.
 
-Dispatchers get a notification per work order: planned (with its plan source and how
-many tasks found a slot) or needs review (with the reasons). Technicians get one per
-task that is new to them or moved, comparing the schedule run with the last one that
-was announced; a technician's events name only them in their audience.
+Dispatchers get a notification per work order planned in full (with its plan source) or
+needing review (with the reasons), and one per newly announced schedule run that left work
+out, listing every work order at risk with the tasks not placed and why. Technicians get
+one per task that is new to them or moved, comparing the schedule run with the last one
+that was announced; a technician's events name only them in their audience.
 """
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,6 +36,15 @@ select r.id::text, r.created_at from public.events e join public.schedule_runs r
 """
 
 SCHEDULE_RUN = "select status, created_at from public.schedule_runs where id = %s"
+
+# Work orders at risk with the tasks this schedule run could not place.
+AT_RISK = """
+select w.id::text, w.number, t.id::text, t.name, i.why
+  from public.schedule_items i join public.tasks t on t.id = i.task_id
+  join public.work_orders w on w.id = t.work_order_id
+ where i.run_id = %s and i.starts_at is null and w.status = 'at_risk'
+ order by w.number, t.position, t.id
+"""
 
 TECH_PROFILES = "select id::text, profile_id::text from public.technicians where profile_id is not null"
 
@@ -75,6 +85,7 @@ class Loaded:
     schedule_status: str | None
     announce: bool                   # False: this schedule run was announced, or a newer one was
     items: list[Item]
+    at_risk: list[dict]              # work orders at risk, with the tasks not placed and why
     previous: dict[str, Item]        # task -> its item in the last announced run
     tech_profiles: dict[str, str]    # technician -> profile
     dispatchers: tuple[str, ...]
@@ -94,13 +105,21 @@ def load(conn, run_ids: list[str], schedule_run_id: str | None) -> Loaded:
         status, created_at = conn.execute(SCHEDULE_RUN, (schedule_run_id,)).fetchone()
     announce = schedule_run_id is not None and (announced_at is None or announced_at < created_at)
     previous = {i.task_id: i for i in _items(conn, announced_id)} if announce else {}
-    return Loaded(facts, schedule_run_id, status, announce, _items(conn, schedule_run_id), previous,
-                  dict(conn.execute(TECH_PROFILES).fetchall()), dispatchers(conn))
+    at_risk: dict[str, dict] = {}
+    for wo, number, task, name, why in (conn.execute(AT_RISK, (schedule_run_id,)).fetchall() if announce else ()):
+        entry = at_risk.setdefault(wo, {"work_order_id": wo, "number": number, "unplaced_tasks": []})
+        entry["unplaced_tasks"].append({"task_id": task, "name": name, "why": why})
+    return Loaded(facts, schedule_run_id, status, announce, _items(conn, schedule_run_id), list(at_risk.values()),
+                  previous, dict(conn.execute(TECH_PROFILES).fetchall()), dispatchers(conn))
 
 
 def compute(loaded: Loaded) -> list[Event]:
     """The events (with their audiences and recipients) that the runs and the schedule run call for."""
     events = [_work_order_event(loaded, run) for run in loaded.runs if run.work_order_id is not None]
+    if loaded.at_risk:
+        events.append(Event("schedule.at_risk", {
+            "schedule_run_id": loaded.schedule_run_id, "work_orders": loaded.at_risk},
+            schedule_run_id=loaded.schedule_run_id, recipients=loaded.dispatchers))
     if loaded.announce:
         events.extend(_task_events(loaded))
         placed = sum(1 for i in loaded.items if i.starts_at is not None)
@@ -121,6 +140,12 @@ def _work_order_event(loaded: Loaded, run: RunFacts) -> Event:
         return Event("work_order.needs_review", {**common, "review_reasons": run.review_reasons or []},
                      work_order_id=run.work_order_id, recipients=tuple(sorted(staff)))
     mine = [i for i in loaded.items if i.work_order_id == run.work_order_id]
+    if run.status == "at_risk":  # dispatchers hear of it once, in the schedule run's schedule.at_risk
+        return Event("work_order.at_risk", {
+            **common, "schedule_run_id": loaded.schedule_run_id,
+            "scheduled_tasks": sum(1 for i in mine if i.starts_at is not None),
+            "unscheduled_tasks": sum(1 for i in mine if i.starts_at is None)},
+            work_order_id=run.work_order_id, schedule_run_id=loaded.schedule_run_id)
     return Event("work_order.planned", {
         **common, "schedule_run_id": loaded.schedule_run_id,
         "scheduled_tasks": sum(1 for i in mine if i.starts_at is not None),

@@ -14,13 +14,8 @@ from pipelines.steps import Next
 NAME = "schedule"
 _LOCK_KEY = 0x6266_7363  # "bfsc"
 
-# A planned work order whose tasks all found a slot.
-MARK_SCHEDULED = """
-update public.work_orders w set status = 'scheduled'
- where w.id in (select work_order_id from public.pipeline_runs where id = any(%s::uuid[]))
-   and w.status = 'planned'
-   and not exists (select from public.tasks t where t.work_order_id = w.id and t.status = 'pending')
-"""
+# What the run left out, for the step's detail (work order statuses follow the tasks in the database).
+UNPLACED = "select placed_tasks, unplaced_tasks, unplaced_minutes from public.schedule_runs where id = %s"
 
 
 @contextmanager
@@ -49,7 +44,8 @@ def compute(conn, run_ids: list[str]) -> str:
 
 
 def save(conn, run_ids: list[str], schedule_run_id: str) -> Next:
-    conn.execute(MARK_SCHEDULED, (run_ids,))
+    placed, unplaced, minutes = conn.execute(UNPLACED, (schedule_run_id,)).fetchone()
     runs.finish_step(conn, run_ids, NAME, next_step="notify", schedule_run_id=schedule_run_id,
-                     detail={"schedule_run_id": schedule_run_id, "coalesced_runs": len(run_ids)})
+                     detail={"schedule_run_id": schedule_run_id, "coalesced_runs": len(run_ids),
+                             "placed_tasks": placed, "unplaced_tasks": unplaced, "unplaced_minutes": minutes})
     return Next("notify", run_ids, schedule_run_id)

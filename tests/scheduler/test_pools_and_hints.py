@@ -1,4 +1,4 @@
-"""Bay pools (interchangeable bays as one cumulative) and the constructive hints."""
+"""Bay pools (interchangeable bays as one cumulative) and the constructive schedules."""
 import time
 from collections import Counter
 
@@ -7,11 +7,11 @@ import pytest
 from scheduler import SolverParameters, solve
 from scheduler.diagnose import diagnose
 from scheduler.generate import generate
-from scheduler.greedy import earliest_slot, earliest_start_schedule, greedy_schedule, resource_timelines
+from scheduler.greedy import atc_schedule, earliest_slot, greedy_schedule, resource_timelines
 from scheduler.objective import evaluate, total
 from scheduler.pools import BayPools
 from scheduler.scenario import from_dict
-from scheduler.solver import hint_schedule
+from scheduler.solver import construct
 from scheduler.timeline import Timeline
 from tests.scheduler.schedule_checker import violations
 
@@ -64,23 +64,24 @@ def test_a_full_pool_spreads_its_tasks_over_every_bay_without_overlap():
 
 
 @pytest.mark.parametrize("tasks,techs,bays,seed", [(40, 5, 4, 1), (120, 10, 7, 2), (200, 12, 8, 2)])
-def test_the_hint_keeps_every_hard_constraint_and_never_loses_to_edd(tasks, techs, bays, seed):
+def test_the_construction_keeps_every_hard_constraint_and_never_loses_to_edd(tasks, techs, bays, seed):
     problem = generate(tasks, techs, bays, seed)
-    diagnoses = diagnose(problem)
-    left_out = {d.task for d in diagnoses}
+    left_out = {d.task for d in diagnose(problem)}
     todo = [t for t in problem.tasks if t.id not in left_out]
-    edd, early = greedy_schedule(problem, todo), earliest_start_schedule(problem, todo)
-    assert set(early) == set(edd)
-    assert violations(problem, early, left_out) == []
-    hint = hint_schedule(problem, diagnoses, edd, deadline=time.perf_counter() + 60)
-    assert total(evaluate(problem, hint)) == min(total(evaluate(problem, s)) for s in (edd, early))
+    edd, atc = greedy_schedule(problem, todo), atc_schedule(problem, todo)
+    assert set(atc) == set(edd)
+    assert violations(problem, atc, left_out) == []
+    built, baseline, _ = construct(problem, todo, deadline=time.perf_counter() + 60)
+    assert baseline == edd
+    assert total(evaluate(problem, built)) == min(total(evaluate(problem, s)) for s in (edd, atc, built))
+    assert total(evaluate(problem, built)) <= total(evaluate(problem, atc))
     if tasks == 200:  # the benchmark shop, where EDD starves the work orders due late
-        assert total(evaluate(problem, early)) < 0.7 * total(evaluate(problem, edd))
+        assert total(evaluate(problem, atc)) < 0.6 * total(evaluate(problem, edd))
 
 
-def test_the_earliest_start_hint_gives_up_at_its_deadline():
+def test_the_atc_construction_gives_up_at_its_deadline():
     problem = generate(40, 5, 4, 1)
-    assert earliest_start_schedule(problem, problem.tasks, deadline=time.perf_counter() - 1) is None
+    assert atc_schedule(problem, problem.tasks, deadline=time.perf_counter() - 1) is None
 
 
 def test_a_greedy_slot_is_the_first_moment_a_technician_and_a_bay_are_both_free():

@@ -38,8 +38,11 @@ def test_solve_prints_a_summary_and_writes_the_result(generated, tmp_path, capsy
     result = json.loads(out.read_text())
     assert result["status"] in ("optimal", "feasible")
     assert set(result["objective_breakdown"]) == {"tardiness", "completion", "stability"}
-    assert result["parameters"] == {"time_limit_s": 1.0, "num_workers": 2, "random_seed": 0, "presolve": True,
-                                    "proof_s": 1.0, "proof_subsolvers": ["no_lp", "default_lp"]}
+    assert {k: v for k, v in result["parameters"].items() if k not in ("source", "local_search")} == {
+        "time_limit_s": 1.0, "num_workers": 2, "random_seed": 0, "presolve": True, "proof_s": 1.0,
+        "proof_subsolvers": ["no_lp", "default_lp"]}
+    assert result["parameters"]["source"] in ("construction", "local_search", "cp_sat", "lns")
+    assert result["parameters"]["local_search"]["evaluated"] > 0
     assert all(item["why"] for item in result["items"])
 
 
