@@ -291,9 +291,13 @@ def _pushes(problem: Problem, placements, index: _Index, moved: Assignment) -> l
     queue = list(heads)
     while queue:
         tid = queue.pop()
+        # Only what the move changes pushes: a conflict the plan already had is not the move's doing.
+        changed = tid == moved.task or new_start[tid] != placements[tid].start
         for nxt in after.get(tid, ()):
-            end = new_end.get(tid)
-            bounds[nxt] = max(bounds.get(nxt, placements[nxt].start), end if end is not None else problem.horizon + 1)
+            if changed:
+                end = new_end.get(tid)
+                bounds[nxt] = max(bounds.get(nxt, placements[nxt].start),
+                                  end if end is not None else problem.horizon + 1)
             indegree[nxt] -= 1
             if indegree[nxt] == 0:
                 _settle(problem, placements, nxt, bounds, new_start, new_end, moved)
@@ -415,7 +419,7 @@ def _nearest(problem: Problem, placements, index: _Index, task: Task, successors
 
     own = problem.tech_by_id.get(placement.technician)
     chosen: list[Slot] = []
-    if own is not None:
+    if own is not None and (task.skill is None or task.skill in own.skills):
         best: dict[int, tuple] = {}  # one slot per start: the best-ranked bay
         for item in slots(own):
             if item[2].start not in best or item[:2] < best[item[2].start][:2]:

@@ -64,7 +64,7 @@ def test_every_nearest_slot_is_feasible_and_passes_the_checker(shop):
     rng = random.Random(11)
     slots_seen = 0
     for task in rng.sample(problem.tasks, 25):
-        tech = rng.choice(problem.eligible_techs(task))
+        tech = rng.choice(problem.technicians)  # with or without the skill
         proposal = Proposal(task.id, technician=tech.id, start=rng.randrange(0, problem.horizon // 2, 15))
         answer = what_if(problem, base, proposal)
         assert len([s for s in answer.nearest if s.technician == tech.id]) <= 3
@@ -154,6 +154,13 @@ def test_a_forced_overlap_pushes_what_follows_and_counts_the_lateness():
     problem, base = small_shop(due=180)  # due 11:00: the push makes it 30 minutes late
     late = what_if(problem, base, Proposal("c", technician="ana", start=30))
     assert [(x.work_order, x.before, x.after) for x in late.lateness] == [("wo1", 0, 30), ("wo2", 0, 0)]
+
+
+def test_a_conflict_the_plan_already_has_is_not_pushed_by_an_unrelated_move():
+    problem, base = small_shop()
+    base["b"] = Assignment("b", "ana", "lift1", 30, 90)  # forced in before 'Inspect' ends
+    answer = what_if(problem, base, Proposal("c", start=240))
+    assert answer.feasible and answer.pushed == []
 
 
 def test_a_pushed_task_with_a_locked_start_is_a_lock_violation():
