@@ -1,6 +1,8 @@
 """POST /v1/schedule/what-if and /v1/schedule/moves: a move is judged by the what-if, refused with its
 reasons (nothing written) unless forced, and otherwise written with its locks, announced as
 `task.moved` and followed by a (coalesced) reschedule run in the same transaction."""
+from datetime import timedelta
+
 import psycopg
 import pytest
 
@@ -145,3 +147,31 @@ def test_a_forced_move_is_written_and_a_stale_one_refused(client, as_user, shop,
         "lock": ["bay"]})
     assert no_bay.status_code == 422, no_bay.text
     assert no_bay.json()["errors"][0]["field"] == "lock"
+
+
+def test_a_patch_that_moves_a_task_is_judged_like_a_move(client, as_user, shop, shop_db):
+    """#17: a brakes task put on a technician without the skill at 03:00 was accepted with 200."""
+    sunday_3am = shop.at((6 - shop.day.weekday()) * 24 + 3)  # the first Sunday from tomorrow, 03:00
+    before, counts = task_row(shop_db, shop.pads), written(shop_db)
+    body = {"assigned_technician_id": str(TECHNICIAN_C), "planned_start": sunday_3am.isoformat(),
+            "planned_end": (sunday_3am + timedelta(minutes=90)).isoformat()}
+    refused = client.patch(f"/v1/tasks/{shop.pads}", json=body, headers=as_user(DISPATCHER, **{"If-Match": '"1"'}))
+    assert refused.status_code == 409, refused.text
+    assert {(e["kind"], e["field"]) for e in refused.json()["errors"]} >= {("skill", "technician_id"),
+                                                                          ("shift", "start")}
+    assert task_row(shop_db, shop.pads) == before and written(shop_db) == counts
+
+    forced = client.patch(f"/v1/tasks/{shop.pads}", json={**body, "force": True},
+                          headers=as_user(DISPATCHER, **{"If-Match": '"1"'}))
+    assert forced.status_code == 200, forced.text
+    assert task_row(shop_db, shop.pads)[:3] == (TECHNICIAN_C, LIFT_1, sunday_3am)
+    assert query(shop_db, "select type, payload->>'forced' from public.events") == [("task.moved", "true")]
+
+    # a feasible one goes through, and edits that do not move the task are not judged
+    fine = client.patch(f"/v1/tasks/{shop.inspect}", json={"assigned_technician_id": str(TECHNICIAN_C)},
+                        headers=as_user(DISPATCHER, **{"If-Match": '"1"'}))
+    assert fine.status_code == 200, fine.text
+    renamed = client.patch(f"/v1/tasks/{shop.pads}", json={"notes": "customer waits"},
+                           headers=as_user(DISPATCHER, **{"If-Match": '"2"'}))
+    assert renamed.status_code == 200
+    assert scalar(shop_db, "select count(*) from public.events") == 2
