@@ -175,3 +175,27 @@ def test_a_patch_that_moves_a_task_is_judged_like_a_move(client, as_user, shop, 
                            headers=as_user(DISPATCHER, **{"If-Match": '"2"'}))
     assert renamed.status_code == 200
     assert scalar(shop_db, "select count(*) from public.events") == 2
+
+
+def test_the_what_if_sees_every_change_since_the_last_one(client, as_user, shop, shop_db):
+    """The loaded shop is reused between what-ifs only while nothing it is built from changed."""
+    def ask():
+        return client.post("/v1/schedule/what-if", headers=as_user(DISPATCHER), json={
+            "task_id": str(shop.oil), "technician_id": str(TECHNICIAN_C), "start": shop.at(12).isoformat()}).json()
+
+    assert ask()["feasible"] is True
+    assert ask()["feasible"] is True  # the same shop again
+    with psycopg.connect(shop_db) as conn:  # written behind the API's back: Cy is off 11:00-13:00
+        event = conn.execute("insert into public.calendar_events (kind, technician_id, starts_at, ends_at)"
+                             " values ('time_off', %s, %s, %s) returning id",
+                             (TECHNICIAN_C, shop.at(11), shop.at(13))).fetchone()[0]
+    assert [v["kind"] for v in ask()["violations"]] == ["time_off"]
+    with psycopg.connect(shop_db) as conn:
+        conn.execute("delete from public.calendar_events where id = %s", (event,))
+        conn.execute("update public.tasks set assigned_technician_id = %s, planned_start = %s, planned_end = %s"
+                     " where id = %s", (TECHNICIAN_C, shop.at(12), shop.at(13), shop.inspect))
+    assert [v["kind"] for v in ask()["violations"]] == ["overlap"]
+    with psycopg.connect(shop_db) as conn:
+        conn.execute("update public.technicians set skills = '{}' where id = %s", (TECHNICIAN_C,))
+        conn.execute("update public.tasks set required_skill = 'general' where id = %s", (shop.oil,))
+    assert {v["kind"] for v in ask()["violations"]} == {"overlap", "skill"}
