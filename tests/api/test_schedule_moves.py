@@ -199,3 +199,19 @@ def test_the_what_if_sees_every_change_since_the_last_one(client, as_user, shop,
         conn.execute("update public.technicians set skills = '{}' where id = %s", (TECHNICIAN_C,))
         conn.execute("update public.tasks set required_skill = 'general' where id = %s", (shop.oil,))
     assert {v["kind"] for v in ask()["violations"]} == {"overlap", "skill"}
+
+
+def test_a_move_is_delivered_to_webhook_subscribers(client, as_user, shop, shop_db):
+    with psycopg.connect(shop_db) as conn:
+        conn.execute("insert into public.webhook_subscriptions (url, event_types) values"
+                     " ('http://127.0.0.1:9/moves', '{task.moved}'), ('http://127.0.0.1:9/other', '{schedule.published}')")
+    moved = client.post("/v1/schedule/moves", headers=as_user(DISPATCHER), json={
+        "task_id": str(shop.pads), "technician_id": str(TECHNICIAN_B), "start": shop.at(11).isoformat()})
+    assert moved.status_code == 200, moved.text
+    (event_id,), = query(shop_db, "select id from public.events")
+    (delivery_id, event_type, payload), = query(
+        shop_db, "select id, event_type, payload from public.webhook_deliveries where event_id = %s", (str(event_id),))
+    assert event_type == "task.moved" and payload["task_id"] == str(shop.pads)
+    assert payload["to"]["technician_id"] == str(TECHNICIAN_B)
+    assert scalar(shop_db, "select count(*) from public.job_queue where actor = 'deliver_webhook'"
+                           " and message->'args'->>0 = %s", (str(delivery_id),)) == 1
