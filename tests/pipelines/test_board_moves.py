@@ -1,7 +1,10 @@
 """End to end on real processes: a dispatcher's move reaches another dispatcher's event stream at
 once, and the re-optimization it triggers runs on the workers with the move's locks held; an
-approved plan of a work order that needed review is scheduled. The tests share one stack."""
+approved plan of a work order that needed review is scheduled; concurrent moves are judged one
+after the other. The tests share one stack."""
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
 from tests.pipelines.conftest import ADMIN, DISPATCHER, TECHNICIAN_ANA, TECHNICIAN_BEN, EventStream, new_work_order
@@ -64,3 +67,31 @@ def test_an_approved_plan_of_a_work_order_that_needed_review_is_scheduled(shared
     diag, fix = sorted(order["tasks"], key=lambda t: t["position"])
     assert diag["assigned_technician_id"] == TECHNICIAN_ANA  # the only one with diagnostics
     assert fix["planned_start"] >= diag["planned_end"] and fix["bay_id"] is not None
+
+
+def test_two_dispatchers_dropping_tasks_into_the_same_slot_at_once_get_one_move_each_judged_after_the_other(
+        shared_stack):
+    stack = shared_stack
+    created = stack.call("POST", "/v1/work_orders", json=new_work_order(tasks=[
+        {"key": "a", "name": "Rotate tyres", "duration_minutes": 60, "required_skill": "general"},
+        {"key": "b", "name": "Top up fluids", "duration_minutes": 60, "required_skill": "general"}]))
+    assert created.status_code == 201, created.text
+    wo, ids = created.json()["id"], created.json()["task_ids"]
+    assert stack.wait_finished(wo)[1] == "succeeded"
+    slot = (datetime.now(timezone.utc) + timedelta(days=3)).replace(hour=14, minute=0, second=0, microsecond=0)
+    barrier = threading.Barrier(2)
+
+    def drop(task_id: str, user: str):
+        barrier.wait()
+        return stack.http.post("/v1/schedule/moves", headers=stack.headers(user), json={
+            "task_id": task_id, "technician_id": TECHNICIAN_BEN, "start": slot.isoformat()})
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(drop, [ids["a"], ids["b"]], [DISPATCHER, ADMIN]))
+    assert sorted(a.status_code for a in answers) == [200, 409], [a.text for a in answers]
+    refused = next(a for a in answers if a.status_code == 409).json()
+    # the slot is taken by the first move, which locked it there
+    assert [e["kind"] for e in refused["errors"]] == ["overlap", "lock"]
+    placed = stack.sql("select count(*) from public.tasks where assigned_technician_id = %s and planned_start = %s",
+                       (TECHNICIAN_BEN, slot))
+    assert placed == [(1,)]
