@@ -86,7 +86,8 @@ async def judge(request: Request, principal: Principal, conn: AsyncConnection, b
     except BadProposal as bad:
         status, title = (409, "Task not open") if bad.field == "task_id" else (422, "Invalid move")
         if bad.field == "task_id":
-            bad.message = f"task {task.id} is not open: its work order is done or cancelled"
+            bad.message = (f"task {task.id} is not among the tasks the schedule plans: its work order is closed,"
+                           " or it is in progress past its planned end")
         raise ProblemError(status, title, bad.message, [{"field": bad.field, "message": bad.message}]) from None
     return Judgement(answer, problem, await to_result(conn, problem, answer))
 

@@ -215,3 +215,17 @@ def test_a_move_is_delivered_to_webhook_subscribers(client, as_user, shop, shop_
     assert payload["to"]["technician_id"] == str(TECHNICIAN_B)
     assert scalar(shop_db, "select count(*) from public.job_queue where actor = 'deliver_webhook'"
                            " and message->'args'->>0 = %s", (str(delivery_id),)) == 1
+
+
+def test_tasks_that_are_not_planned_any_more_cannot_move(client, as_user, shop, shop_db):
+    with psycopg.connect(shop_db) as conn:
+        conn.execute("update public.tasks set status = 'done' where id = %s", (shop.inspect,))
+        conn.execute("update public.work_orders set status = 'cancelled' where id = %s", (shop.wo_oil,))
+    done = client.post("/v1/schedule/what-if", headers=as_user(DISPATCHER),
+                       json={"task_id": str(shop.inspect), "technician_id": str(TECHNICIAN_B)})
+    assert done.status_code == 409 and done.json()["errors"] == [{"field": "task_id", "message": "the task is done"}]
+    closed = client.post("/v1/schedule/moves", headers=as_user(DISPATCHER), json={
+        "task_id": str(shop.oil), "technician_id": str(TECHNICIAN_B), "start": shop.at(12).isoformat()})
+    assert closed.status_code == 409 and "its work order is closed" in closed.json()["detail"]
+    assert client.post("/v1/schedule/what-if", headers=as_user(DISPATCHER), json={
+        "task_id": "00000000-0000-4000-e000-000000000000", "start": shop.at(12).isoformat()}).status_code == 404
