@@ -57,6 +57,11 @@ class TaskUpdate(UpdateModel):
     notes: LongText | None = None
     blocked_reason: Reason | None = None
     instructions: LongText | None = None
+    force: bool = Field(False, description="staff: apply a change of technician, bay or planned start even "
+                                           "though the what-if (POST /v1/schedule/what-if) finds it infeasible")
+
+    def changes(self) -> dict:
+        return {k: v for k, v in super().changes().items() if k != "force"}
 
 
 class DependencyCreate(RequestModel):
