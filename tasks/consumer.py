@@ -20,7 +20,7 @@ update public.job_queue j
        started_at = now(), updated_at = now()
   from ready
  where j.id = ready.id
-returning j.id, j.lease_token, j.attempts, j.max_attempts, j.pipeline_id, j.message::text
+returning j.id, j.lease_token, j.pipeline_id, j.message::text
 """
 
 
@@ -32,13 +32,10 @@ class JobProxy(MessageProxy):
     written in the transaction that finishes the job.
     """
 
-    def __init__(self, message: Message, job_id: int, lease_token, attempts: int, max_attempts: int,
-                 pipeline_id: str | None):
+    def __init__(self, message: Message, job_id: int, lease_token, pipeline_id: str | None):
         super().__init__(message)
         self.job_id = job_id
         self.lease_token = lease_token
-        self.attempts = attempts
-        self.max_attempts = max_attempts
         self.pipeline_id = pipeline_id
         self.sends: list = []        # tasks.enqueue.JobRow
         self.results: list = []      # (message_key, json result, ttl ms)
