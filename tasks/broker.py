@@ -24,7 +24,7 @@ How it differs from dramatiq's brokers, on purpose:
 import threading
 import time
 import traceback
-from collections import OrderedDict, defaultdict
+from collections import Counter, defaultdict
 from typing import Optional
 
 from dramatiq.broker import Broker, MessageProxy
@@ -48,9 +48,6 @@ select id, queue, message::text, attempts, last_error, traceback from public.job
  where status = 'failed' and (%(queue)s::text is null or queue = %(queue)s)
  order by finished_at, id
 """
-
-#: Exceptions of jobs that failed in this process, kept for `join(fail_fast=True)`.
-REMEMBERED_FAILURES = 100
 
 
 class JobFailed(Exception):
@@ -94,7 +91,10 @@ class PostgresBroker(Broker):
         self._url = url and plain_url(url)
         self.queues: set[str] = set()
         self.fail_fast_default = fail_fast_default
-        self._failures: OrderedDict[int, BaseException] = OrderedDict()
+        # Exceptions of jobs failed here while a fail-fast join waits on their queue (kept no longer:
+        # an exception holds its frames).
+        self._fail_fast_joins: Counter[str] = Counter()
+        self._failures: dict[int, tuple[str, BaseException]] = {}
         self.claim_batch = claim_batch or config.bayflow_job_claim_batch
         self.wakeups = Wakeups(lambda: self.url)
         self.leases = Leases(self, lease_s or config.bayflow_job_lease_s,
@@ -158,15 +158,11 @@ class PostgresBroker(Broker):
         if current_job() is job:
             set_current_job(None)
         if how == "failed" and job._exception is not None:
-            self._remember_failure(job.job_id, job._exception)
+            with self._start_lock:
+                if self._fail_fast_joins[job.queue_name]:
+                    self._failures[job.job_id] = (job.queue_name, job._exception)
         self.leases.finished(job)
         self.acker.submit(_finish(job, how))
-
-    def _remember_failure(self, job_id: int, exception: BaseException) -> None:
-        with self._start_lock:
-            self._failures[job_id] = exception.with_traceback(None)  # frames would pin the job's memory
-            while len(self._failures) > REMEMBERED_FAILURES:
-                self._failures.popitem(last=False)
 
     def close(self) -> None:
         """Finish pending acks, give back jobs still held (their threads outlived shutdown), stop."""
@@ -203,7 +199,7 @@ class PostgresBroker(Broker):
         with self._link().transaction() as conn:
             rows = conn.execute(DEAD, {"queue": queue_name}).fetchall()
         with self._start_lock:
-            failures = dict(self._failures)
+            failures = {job_id: exception for job_id, (_, exception) in self._failures.items()}
         return [DeadLetter(Message.decode(text.encode()), job_id, attempts, error, trace, failures.get(job_id))
                 for job_id, _queue, text, attempts, error, trace in rows]
 
@@ -220,23 +216,32 @@ class PostgresBroker(Broker):
         Parameters:
           interval(int): milliseconds between checks.
           timeout(int): most milliseconds to wait; then QueueJoinTimeout.
-          fail_fast(bool): once drained, raise the exception of the queue's oldest dead
-            letter: the actor's own exception if it failed in this process, else JobFailed.
-            None: `fail_fast_default`.
+          fail_fast(bool): once drained, raise for the queue's oldest dead letter: the
+            actor's own exception if the job failed in this process during the join, else
+            JobFailed naming its last error. None: `fail_fast_default`.
 
         Raises:
           QueueNotFound: the queue was never declared.
         """
         if queue_name not in self.queues:
             raise QueueNotFound(queue_name)
-        deadline = timeout and time.monotonic() + timeout / 1000
-        while self._execute(PENDING, (queue_name,))[0]:
-            if deadline and time.monotonic() >= deadline:
-                raise QueueJoinTimeout(queue_name)
-            time.sleep(interval / 1000)
-        if self.fail_fast_default if fail_fast is None else fail_fast:
-            for letter in self._dead_letters(queue_name):
-                raise letter._exception or JobFailed(letter.job_id, letter.actor_name, letter.error)
+        fail_fast = self.fail_fast_default if fail_fast is None else fail_fast
+        with self._start_lock:
+            self._fail_fast_joins[queue_name] += fail_fast
+        try:
+            deadline = timeout and time.monotonic() + timeout / 1000
+            while self._execute(PENDING, (queue_name,))[0]:
+                if deadline and time.monotonic() >= deadline:
+                    raise QueueJoinTimeout(queue_name)
+                time.sleep(interval / 1000)
+            if fail_fast:
+                for letter in self._dead_letters(queue_name):
+                    raise letter._exception or JobFailed(letter.job_id, letter.actor_name, letter.error)
+        finally:
+            with self._start_lock:
+                self._fail_fast_joins[queue_name] -= fail_fast
+                if not self._fail_fast_joins[queue_name]:
+                    self._failures = {k: v for k, v in self._failures.items() if v[0] != queue_name}
 
 
 def _finish(job: JobProxy, how: str) -> Finish:
