@@ -19,7 +19,12 @@ How it differs from dramatiq's brokers, on purpose:
 - Enqueueing on an undeclared queue is allowed (the API writes jobs for actors that
   only workers import); `consume` and `join` raise QueueNotFound for it.
 - `dead_letters` are the queue's `failed` rows; `flush` drops them, as RabbitMQ's
-  flush purges the dead-letter queue.
+  flush purges the dead-letter queue. `join(fail_fast=True)` re-raises the actor's own
+  exception only for a job that failed in this process during the join (JobFailed
+  otherwise): keeping exceptions longer would pin their frames.
+- Messages must be JSON (dramatiq's default encoder): `job_queue.message` is jsonb.
+- Delayed messages and retries are claimed once due, within the consumer's poll
+  interval (the worker's timeout) when no NOTIFY wakes it.
 """
 import threading
 import time
