@@ -49,14 +49,14 @@ from tasks.listener import Wakeups
 PENDING = "select count(*) from public.job_queue where queue = %s and status in ('queued', 'running')"
 FLUSH = "delete from public.job_queue where queue = any(%s) and status in ('queued', 'failed')"
 DEAD = """
-select id, queue, message::text, attempts, last_error, traceback from public.job_queue
+select id, message::text, attempts, last_error, traceback from public.job_queue
  where status = 'failed' and (%(queue)s::text is null or queue = %(queue)s)
  order by finished_at, id
 """
 
 
 class JobFailed(Exception):
-    """A dead-lettered job whose exception was raised in another process (or long ago)."""
+    """A dead-lettered job whose exception was raised in another process or before the join began."""
 
     def __init__(self, job_id: int, actor_name: str, error: str | None) -> None:
         super().__init__(f"job {job_id} ({actor_name}) failed: {error or 'unknown error'}")
@@ -100,6 +100,7 @@ class PostgresBroker(Broker):
         # an exception holds its frames).
         self._fail_fast_joins: Counter[str] = Counter()
         self._failures: dict[int, tuple[str, BaseException]] = {}
+        self._failures_lock = threading.Lock()
         self.claim_batch = claim_batch or config.bayflow_job_claim_batch
         self.wakeups = Wakeups(lambda: self.url)
         self.leases = Leases(self, lease_s or config.bayflow_job_lease_s,
@@ -163,7 +164,7 @@ class PostgresBroker(Broker):
         if current_job() is job:
             set_current_job(None)
         if how == "failed" and job._exception is not None:
-            with self._start_lock:
+            with self._failures_lock:
                 if self._fail_fast_joins[job.queue_name]:
                     self._failures[job.job_id] = (job.queue_name, job._exception)
         self.leases.finished(job)
@@ -203,10 +204,10 @@ class PostgresBroker(Broker):
     def _dead_letters(self, queue_name: str | None) -> list[DeadLetter]:
         with self._link().transaction() as conn:
             rows = conn.execute(DEAD, {"queue": queue_name}).fetchall()
-        with self._start_lock:
+        with self._failures_lock:
             failures = {job_id: exception for job_id, (_, exception) in self._failures.items()}
         return [DeadLetter(Message.decode(text.encode()), job_id, attempts, error, trace, failures.get(job_id))
-                for job_id, _queue, text, attempts, error, trace in rows]
+                for job_id, text, attempts, error, trace in rows]
 
     def _execute(self, sql: str, params: tuple):
         """Run one statement in its own transaction; its first row, if it returns rows."""
@@ -221,9 +222,9 @@ class PostgresBroker(Broker):
         Parameters:
           interval(int): milliseconds between checks.
           timeout(int): most milliseconds to wait; then QueueJoinTimeout.
-          fail_fast(bool): once drained, raise for the queue's oldest dead letter: the
-            actor's own exception if the job failed in this process during the join, else
-            JobFailed naming its last error. None: `fail_fast_default`.
+          fail_fast(bool): once drained, raise if the queue has dead letters: the actor's own
+            exception of a job that failed in this process during the join, else JobFailed
+            naming the oldest one's last error. None: `fail_fast_default`.
 
         Raises:
           QueueNotFound: the queue was never declared.
@@ -231,7 +232,7 @@ class PostgresBroker(Broker):
         if queue_name not in self.queues:
             raise QueueNotFound(queue_name)
         fail_fast = self.fail_fast_default if fail_fast is None else fail_fast
-        with self._start_lock:
+        with self._failures_lock:
             self._fail_fast_joins[queue_name] += fail_fast
         try:
             deadline = timeout and time.monotonic() + timeout / 1000
@@ -239,11 +240,11 @@ class PostgresBroker(Broker):
                 if deadline and time.monotonic() >= deadline:
                     raise QueueJoinTimeout(queue_name)
                 time.sleep(interval / 1000)
-            if fail_fast:
-                for letter in self._dead_letters(queue_name):
-                    raise letter._exception or JobFailed(letter.job_id, letter.actor_name, letter.error)
+            letters = self._dead_letters(queue_name) if fail_fast else []
+            for letter in sorted(letters, key=lambda letter: letter._exception is None):  # ours first
+                raise letter._exception or JobFailed(letter.job_id, letter.actor_name, letter.error)
         finally:
-            with self._start_lock:
+            with self._failures_lock:
                 self._fail_fast_joins[queue_name] -= fail_fast
                 if not self._fail_fast_joins[queue_name]:
                     self._failures = {k: v for k, v in self._failures.items() if v[0] != queue_name}

@@ -44,8 +44,11 @@ def sdist_tests(cache: Path, version: str) -> Path:
         with tarfile.open(archive) as tar:
             members = [m for m in tar.getmembers() if m.name.startswith(prefix) and m.isfile()]
             tar.extractall(scratch, members=members, filter="data")
-        shutil.rmtree(target, ignore_errors=True)
-        Path(scratch, f"dramatiq-{version}").rename(target)  # whole or not at all
+        try:
+            Path(scratch, f"dramatiq-{version}").rename(target)  # whole or not at all
+        except OSError:
+            if not (target / "tests").is_dir():  # else another run got there first
+                raise
     return target / "tests"
 
 
