@@ -23,8 +23,6 @@ How it differs from dramatiq's brokers, on purpose:
   exception only for a job that failed in this process during the join (JobFailed
   otherwise): keeping exceptions longer would pin their frames.
 - Messages must be JSON (dramatiq's default encoder): `job_queue.message` is jsonb.
-- Delayed messages and retries are claimed once due, within the consumer's poll
-  interval (the worker's timeout) when no NOTIFY wakes it.
 """
 import threading
 import time

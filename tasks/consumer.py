@@ -23,6 +23,15 @@ update public.job_queue j
 returning j.id, j.lease_token, j.pipeline_id, j.message::text
 """
 
+#: Shortest idle wait: a due job still locked by another consumer's claim must not spin this one.
+MIN_WAIT_S = 0.005
+
+# Seconds until the queue's next delayed job (a retry's backoff, a delay) is due, within `horizon`.
+NEXT_DUE = """
+select extract(epoch from min(run_at) - now())::float8 from public.job_queue
+ where status = 'queued' and queue = %(queue)s and run_at < now() + %(horizon)s * interval '1 second'
+"""
+
 
 class JobProxy(MessageProxy):
     """A claimed job: its message plus the lease that fences its ack.
@@ -50,6 +59,7 @@ class PostgresConsumer(Consumer):
         self.timeout = timeout / 1000
         self.link = Link(broker.url, bookkeeping=True)
         self.claimed: list[JobProxy] = []
+        self.next_due_s = self.timeout  # set by an empty claim
         self.wakeup = broker.wakeups.event(queue_name)
 
     def __next__(self) -> JobProxy | None:
@@ -59,7 +69,8 @@ class PostgresConsumer(Consumer):
         if room > 0:
             self.wakeup.clear()
             self.claimed = self._claim(min(room, self.broker.claim_batch))
-            if not self.claimed and self.wakeup.wait(self.timeout):
+            # NOTIFY wakes the wait when a job is committed; a delayed one is claimed when due
+            if not self.claimed and self.wakeup.wait(max(MIN_WAIT_S, min(self.timeout, self.next_due_s))):
                 self.wakeup.clear()
                 self.claimed = self._claim(min(room, self.broker.claim_batch))
             if self.claimed:
@@ -72,6 +83,9 @@ class PostgresConsumer(Consumer):
             rows = conn.execute(CLAIM, {
                 "queue": self.queue_name, "limit": limit, "owner": leases.owner, "lease": leases.lease_s,
             }).fetchall()
+            if not rows:
+                due = conn.execute(NEXT_DUE, {"queue": self.queue_name, "horizon": self.timeout}).fetchone()[0]
+                self.next_due_s = self.timeout if due is None else due
         proxies = [JobProxy(Message.decode(text.encode()), *row) for *row, text in rows]
         leases.hold(self.queue_name, proxies)
         return proxies

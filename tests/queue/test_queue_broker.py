@@ -130,3 +130,15 @@ def test_claims_honour_priority_and_run_at(queue_db, broker):
         consumer.ack(job)
     assert [key for key, _ in order] == ["high", "low", "later"]
     assert order[2][1] - order[1][1] > 1.0  # not before its run_at
+
+
+def test_a_delayed_job_is_claimed_when_due_not_at_the_next_poll(queue_db, broker):
+    consumer = broker.consume("default", prefetch=5, timeout=10_000)  # polls only every 10 s
+    with psycopg.connect(queue_db, autocommit=True) as conn:
+        enqueue(conn, actors.noop.message(), delay=500)  # no NOTIFY for a job not yet due
+    sent = time.monotonic()
+    job = None
+    while job is None and time.monotonic() - sent < 15:
+        job = next(consumer)
+    waited = time.monotonic() - sent
+    assert job is not None and 0.45 < waited < 3.0, waited
