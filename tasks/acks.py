@@ -59,7 +59,7 @@ class Acker(threading.Thread):
         self.url_of = url_of
         self.link: Link | None = None
         self.leases = leases
-        self.pending: queue.Queue[Finish] = queue.Queue()
+        self.pending: queue.Queue[Finish | None] = queue.Queue()  # None: stop
         self.progress = threading.Condition()
         self.submitted = self.committed = 0
         self.running = True
@@ -78,6 +78,7 @@ class Acker(threading.Thread):
     def stop(self, timeout: float = 30.0) -> None:
         self.flush(timeout)
         self.running = False
+        self.pending.put(None)  # wakes run() at once instead of after its poll interval
         self.join(timeout)
         if self.link:
             self.link.close()
@@ -93,6 +94,9 @@ class Acker(threading.Thread):
                     batch.append(self.pending.get_nowait())
                 except queue.Empty:
                     break
+            batch = [finish for finish in batch if finish is not None]
+            if not batch:
+                continue
             self._commit_until_done(batch)
             self.leases.release([f.job for f in batch])
             with self.progress:

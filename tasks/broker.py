@@ -6,14 +6,33 @@ Actors are plain `@dramatiq.actor`s and run under `dramatiq tasks <modules>` or
 others; the acker finishes jobs in batches, each job together with the messages it
 sent (next pipeline step, retry) and its result, so a worker dying in between can
 neither lose nor double a step.
+
+How it differs from dramatiq's brokers, on purpose:
+- Attempts are counted at claim. Exceptions are retried as dramatiq's Retries
+  middleware decides (`max_retries`, `max_retries=None` for ever, `retry_when`), but a
+  claim that ends without the worker's answer (its lease expired: the worker died, hung
+  or lost the database) is counted too, and a job that has lost `max_retries + 1`
+  claims that way ends `failed` (with `on_retry_exhausted` sent) instead of killing
+  workers for ever, as a message redelivered by RabbitMQ would.
+- `queues` is a set of names, as in dramatiq's RabbitMQ and Redis brokers (StubBroker
+  alone keeps a dict of in-memory queues); the messages are rows of `job_queue`.
+- Enqueueing on an undeclared queue is allowed (the API writes jobs for actors that
+  only workers import); `consume` and `join` raise QueueNotFound for it.
+- `dead_letters` are the queue's `failed` rows; `flush` drops them, as RabbitMQ's
+  flush purges the dead-letter queue. `join(fail_fast=True)` re-raises the actor's own
+  exception only for a job that failed in this process during the join (JobFailed
+  otherwise): keeping exceptions longer would pin their frames.
+- Messages must be JSON (dramatiq's default encoder): `job_queue.message` is jsonb.
 """
 import threading
 import time
 import traceback
+from collections import Counter, defaultdict
 from typing import Optional
 
-from dramatiq.broker import Broker
-from dramatiq.errors import QueueJoinTimeout
+from dramatiq.broker import Broker, MessageProxy
+from dramatiq.errors import QueueJoinTimeout, QueueNotFound
+from dramatiq.message import Message
 from dramatiq.middleware import Middleware
 
 from bayflow.config import settings
@@ -26,7 +45,31 @@ from tasks.leases import Leases
 from tasks.listener import Wakeups
 
 PENDING = "select count(*) from public.job_queue where queue = %s and status in ('queued', 'running')"
-FLUSH = "delete from public.job_queue where queue = any(%s) and status = 'queued'"
+FLUSH = "delete from public.job_queue where queue = any(%s) and status in ('queued', 'failed')"
+DEAD = """
+select id, message::text, attempts, last_error, traceback from public.job_queue
+ where status = 'failed' and (%(queue)s::text is null or queue = %(queue)s)
+ order by finished_at, id
+"""
+
+
+class JobFailed(Exception):
+    """A dead-lettered job whose exception was raised in another process or before the join began."""
+
+    def __init__(self, job_id: int, actor_name: str, error: str | None) -> None:
+        super().__init__(f"job {job_id} ({actor_name}) failed: {error or 'unknown error'}")
+        self.job_id = job_id
+
+
+class DeadLetter(MessageProxy):
+    """A `failed` row of `job_queue`: its message, attempts, last error and traceback."""
+
+    def __init__(self, message: Message, job_id: int, attempts: int, error: str | None, trace: str | None,
+                 exception: BaseException | None) -> None:
+        super().__init__(message)
+        self.failed = True
+        self.job_id, self.attempts, self.error, self.traceback = job_id, attempts, error, trace
+        self._exception = exception
 
 
 class PostgresBroker(Broker):
@@ -37,14 +80,25 @@ class PostgresBroker(Broker):
       lease_s(float): seconds a claimed job stays leased without a heartbeat.
       claim_batch(int): most jobs claimed per statement.
       retention_s(int): seconds finished jobs are kept.
+      fail_fast_default(bool): what `join` does about dead letters when not told
+        (StubBroker's default is True; joins of a real broker usually only wait).
+
+    See the module docstring for where it differs from dramatiq's brokers, on purpose.
     """
 
     def __init__(self, *, url: Optional[str] = None, middleware=None, lease_s: Optional[float] = None,
-                 claim_batch: Optional[int] = None, retention_s: Optional[int] = None) -> None:
+                 claim_batch: Optional[int] = None, retention_s: Optional[int] = None,
+                 fail_fast_default: bool = False) -> None:
         super().__init__(middleware=middleware)
         config = settings()
         self._url = url and plain_url(url)
-        self.queues = set()
+        self.queues: set[str] = set()
+        self.fail_fast_default = fail_fast_default
+        # Exceptions of jobs failed here while a fail-fast join waits on their queue (kept no longer:
+        # an exception holds its frames).
+        self._fail_fast_joins: Counter[str] = Counter()
+        self._failures: dict[int, tuple[str, BaseException]] = {}
+        self._failures_lock = threading.Lock()
         self.claim_batch = claim_batch or config.bayflow_job_claim_batch
         self.wakeups = Wakeups(lambda: self.url)
         self.leases = Leases(self, lease_s or config.bayflow_job_lease_s,
@@ -62,6 +116,9 @@ class PostgresBroker(Broker):
         return self._url
 
     def consume(self, queue_name: str, prefetch: int = 1, timeout: int = 5000) -> PostgresConsumer:
+        """A consumer claiming the queue's jobs; QueueNotFound if the queue was never declared."""
+        if queue_name not in self.queues:
+            raise QueueNotFound(queue_name)
         self._start()
         return PostgresConsumer(self, queue_name, prefetch, timeout)
 
@@ -104,6 +161,10 @@ class PostgresBroker(Broker):
         """Hand a claimed job to the acker: `done`, `retry`, `failed` or `requeue` (never started)."""
         if current_job() is job:
             set_current_job(None)
+        if how == "failed" and job._exception is not None:
+            with self._failures_lock:
+                if self._fail_fast_joins[job.queue_name]:
+                    self._failures[job.job_id] = (job.queue_name, job._exception)
         self.leases.finished(job)
         self.acker.submit(_finish(job, how))
 
@@ -119,22 +180,72 @@ class PostgresBroker(Broker):
         self.wakeups.stop()
 
     def flush(self, queue_name: str) -> None:
+        """Drop the queue's waiting jobs and its dead letters (running jobs finish)."""
         self._execute(FLUSH, ([queue_name],))
 
     def flush_all(self) -> None:
         self._execute(FLUSH, (sorted(self.queues),))
 
-    def _execute(self, sql: str, params: tuple):
-        with self._link().transaction() as conn:
-            return conn.execute(sql, params).fetchone() if sql.lstrip().startswith("select") else None
+    @property
+    def dead_letters(self) -> list[DeadLetter]:
+        """The failed jobs of every queue, oldest failure first (kept for BAYFLOW_JOB_RETENTION_S)."""
+        return self._dead_letters(None)
 
-    def join(self, queue_name: str, *, interval: int = 100, timeout: Optional[int] = None) -> None:
-        """Wait until the queue has no queued or running jobs (for tests)."""
-        deadline = timeout and time.monotonic() + timeout / 1000
-        while self._execute(PENDING, (queue_name,))[0]:
-            if deadline and time.monotonic() >= deadline:
-                raise QueueJoinTimeout(queue_name)
-            time.sleep(interval / 1000)
+    @property
+    def dead_letters_by_queue(self) -> defaultdict[str, list[DeadLetter]]:
+        """The failed jobs by queue name (an undeclared or clean queue has none)."""
+        by_queue: defaultdict[str, list[DeadLetter]] = defaultdict(list)
+        for letter in self.dead_letters:
+            by_queue[letter.queue_name].append(letter)
+        return by_queue
+
+    def _dead_letters(self, queue_name: str | None) -> list[DeadLetter]:
+        with self._link().transaction() as conn:
+            rows = conn.execute(DEAD, {"queue": queue_name}).fetchall()
+        with self._failures_lock:
+            failures = {job_id: exception for job_id, (_, exception) in self._failures.items()}
+        return [DeadLetter(Message.decode(text.encode()), job_id, attempts, error, trace, failures.get(job_id))
+                for job_id, text, attempts, error, trace in rows]
+
+    def _execute(self, sql: str, params: tuple):
+        """Run one statement in its own transaction; its first row, if it returns rows."""
+        with self._link().transaction() as conn:
+            cursor = conn.execute(sql, params)
+            return cursor.fetchone() if cursor.description else None
+
+    def join(self, queue_name: str, *, interval: int = 100, timeout: Optional[int] = None,
+             fail_fast: Optional[bool] = None) -> None:
+        """Wait until the queue has no queued (delayed included) or running jobs (for tests).
+
+        Parameters:
+          interval(int): milliseconds between checks.
+          timeout(int): most milliseconds to wait; then QueueJoinTimeout.
+          fail_fast(bool): once drained, raise if the queue has dead letters: the actor's own
+            exception of a job that failed in this process during the join, else JobFailed
+            naming the oldest one's last error. None: `fail_fast_default`.
+
+        Raises:
+          QueueNotFound: the queue was never declared.
+        """
+        if queue_name not in self.queues:
+            raise QueueNotFound(queue_name)
+        fail_fast = self.fail_fast_default if fail_fast is None else fail_fast
+        with self._failures_lock:
+            self._fail_fast_joins[queue_name] += fail_fast
+        try:
+            deadline = timeout and time.monotonic() + timeout / 1000
+            while self._execute(PENDING, (queue_name,))[0]:
+                if deadline and time.monotonic() >= deadline:
+                    raise QueueJoinTimeout(queue_name)
+                time.sleep(interval / 1000)
+            letters = self._dead_letters(queue_name) if fail_fast else []
+            for letter in sorted(letters, key=lambda letter: letter._exception is None):  # ours first
+                raise letter._exception or JobFailed(letter.job_id, letter.actor_name, letter.error)
+        finally:
+            with self._failures_lock:
+                self._fail_fast_joins[queue_name] -= fail_fast
+                if not self._fail_fast_joins[queue_name]:
+                    self._failures = {k: v for k, v in self._failures.items() if v[0] != queue_name}
 
 
 def _finish(job: JobProxy, how: str) -> Finish:
@@ -143,10 +254,9 @@ def _finish(job: JobProxy, how: str) -> Finish:
     if how == "requeue":
         return Finish(job, "queued", undo_attempt=True)
     error, trace = _error(job)
-    if how == "retry":
+    if how == "retry":  # Retries decided (max_retries, retry_when): no cap of our own here
         message, delay = job.retry
-        status = "queued" if job.attempts < job.max_attempts else "failed"
-        return Finish(job, status, delay_ms=int(delay or 0), message=message.encode().decode(),
+        return Finish(job, "queued", delay_ms=int(delay or 0), message=message.encode().decode(),
                       error=error, traceback=trace)
     return Finish(job, "failed", error=error, traceback=trace)
 

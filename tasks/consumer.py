@@ -20,7 +20,16 @@ update public.job_queue j
        started_at = now(), updated_at = now()
   from ready
  where j.id = ready.id
-returning j.id, j.lease_token, j.attempts, j.max_attempts, j.pipeline_id, j.message::text
+returning j.id, j.lease_token, j.pipeline_id, j.message::text
+"""
+
+#: Shortest idle wait: a due job still locked by another consumer's claim must not spin this one.
+MIN_WAIT_S = 0.005
+
+# Seconds until the queue's next delayed job (a retry's backoff, a delay) is due, within `horizon`.
+NEXT_DUE = """
+select extract(epoch from min(run_at) - now())::float8 from public.job_queue
+ where status = 'queued' and queue = %(queue)s and run_at < now() + %(horizon)s * interval '1 second'
 """
 
 
@@ -32,13 +41,10 @@ class JobProxy(MessageProxy):
     written in the transaction that finishes the job.
     """
 
-    def __init__(self, message: Message, job_id: int, lease_token, attempts: int, max_attempts: int,
-                 pipeline_id: str | None):
+    def __init__(self, message: Message, job_id: int, lease_token, pipeline_id: str | None):
         super().__init__(message)
         self.job_id = job_id
         self.lease_token = lease_token
-        self.attempts = attempts
-        self.max_attempts = max_attempts
         self.pipeline_id = pipeline_id
         self.sends: list = []        # tasks.enqueue.JobRow
         self.results: list = []      # (message_key, json result, ttl ms)
@@ -53,6 +59,7 @@ class PostgresConsumer(Consumer):
         self.timeout = timeout / 1000
         self.link = Link(broker.url, bookkeeping=True)
         self.claimed: list[JobProxy] = []
+        self.next_due_s = self.timeout  # set by an empty claim
         self.wakeup = broker.wakeups.event(queue_name)
 
     def __next__(self) -> JobProxy | None:
@@ -62,7 +69,8 @@ class PostgresConsumer(Consumer):
         if room > 0:
             self.wakeup.clear()
             self.claimed = self._claim(min(room, self.broker.claim_batch))
-            if not self.claimed and self.wakeup.wait(self.timeout):
+            # NOTIFY wakes the wait when a job is committed; a delayed one is claimed when due
+            if not self.claimed and self.wakeup.wait(max(MIN_WAIT_S, min(self.timeout, self.next_due_s))):
                 self.wakeup.clear()
                 self.claimed = self._claim(min(room, self.broker.claim_batch))
             if self.claimed:
@@ -75,6 +83,9 @@ class PostgresConsumer(Consumer):
             rows = conn.execute(CLAIM, {
                 "queue": self.queue_name, "limit": limit, "owner": leases.owner, "lease": leases.lease_s,
             }).fetchall()
+            if not rows:
+                due = conn.execute(NEXT_DUE, {"queue": self.queue_name, "horizon": self.timeout}).fetchone()[0]
+                self.next_due_s = self.timeout if due is None else due
         proxies = [JobProxy(Message.decode(text.encode()), *row) for *row, text in rows]
         leases.hold(self.queue_name, proxies)
         return proxies

@@ -55,9 +55,14 @@ class JobRow:
         pipeline_id = opts.get("pipeline_id") or pipeline_id
         if pipeline_id is None and "pipe_target" in opts:
             pipeline_id = message.message_id
+        try:
+            text = message.encode().decode()
+        except UnicodeDecodeError:
+            raise ValueError(f"job_queue keeps messages as JSON, but dramatiq's encoder is "
+                             f"{type(dramatiq.get_encoder()).__name__}: use dramatiq.JSONEncoder") from None
         return cls(
             message=message,
-            json=message.encode().decode(),
+            json=text,
             priority=options.priority(message),
             delay_ms=int(delay_ms or 0),
             max_attempts=options.max_attempts(message),

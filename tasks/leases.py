@@ -1,9 +1,10 @@
 """Leases of claimed jobs: heartbeat, rescue of expired leases, purge of finished jobs.
 
 Each worker process holds its claimed jobs under leases it renews every third of
-the lease. Any process rescues expired leases of dead workers (back to `queued`,
-or `failed` once the attempts are used up) and purges finished jobs after the
-retention; SKIP LOCKED keeps them from stepping on each other.
+the lease. Any process rescues expired leases of dead workers running actors it
+knows (back to `queued`, or `failed` with on_retry_exhausted sent once the job has
+lost its allowed claims) and purges finished jobs after the retention; SKIP LOCKED
+keeps them from stepping on each other.
 """
 import logging
 import os
@@ -13,11 +14,12 @@ import time
 import uuid
 from collections import Counter
 
-from dramatiq.errors import ConnectionClosed
+from dramatiq.errors import ActorNotFound, ConnectionClosed
+from dramatiq.message import Message
 
 from tasks import periodic
 from tasks.db import Link
-from tasks.enqueue import NOTIFY
+from tasks.enqueue import NOTIFY, JobRow, insert_rows
 
 logger = logging.getLogger(__name__)
 
@@ -30,21 +32,24 @@ update public.job_queue j set lease_expires_at = now() + %s * interval '1 second
  where j.id = held.id
 """
 
+# Claims lost to dead workers are the attempts that Retries did not account for
+# (options.retries counts the claims that ended in a requested retry).
 RESCUE = """
 with expired as (
-  select id from public.job_queue
-   where status = 'running' and lease_expires_at < now()
+  select id, attempts - coalesce((message #>> '{options,retries}')::int, 0) as lost
+    from public.job_queue
+   where status = 'running' and lease_expires_at < now() and actor = any(%(actors)s)
      for update skip locked
 )
 update public.job_queue j
-   set status = case when j.attempts >= j.max_attempts then 'failed' else 'queued' end,
-       finished_at = case when j.attempts >= j.max_attempts then now() end,
-       last_error = format('lease of %s expired during attempt %s of %s: the worker died or lost the database',
-                           j.lease_owner, j.attempts, j.max_attempts),
+   set status = case when e.lost >= j.max_attempts then 'failed' else 'queued' end,
+       finished_at = case when e.lost >= j.max_attempts then now() end,
+       last_error = format('lease of %%s expired during attempt %%s (%%s of %%s allowed claims lost):'
+                           ' the worker died or lost the database', j.lease_owner, j.attempts, e.lost, j.max_attempts),
        run_at = now(), lease_owner = null, lease_token = null, lease_expires_at = null, updated_at = now()
-  from expired
- where j.id = expired.id
-returning j.queue, j.status
+  from expired e
+ where j.id = e.id
+returning j.queue, j.status, j.message::text
 """
 
 PURGE = """
@@ -57,13 +62,35 @@ PURGE_EVERY_S = 60.0
 PERIODIC_EVERY_S = 1.0
 
 
-def rescue_expired(conn) -> int:
-    """Requeue (or dead-letter, attempts used up) jobs whose leases expired; return how many."""
-    rows = conn.execute(RESCUE).fetchall()
-    queued = sorted({q for q, status in rows if status == "queued"})
+def rescue_expired(conn, broker) -> int:
+    """Requeue jobs of `broker`'s actors whose leases expired; return how many.
+
+    A job that has lost max_attempts claims this way is failed instead, and its
+    on_retry_exhausted actor (message option, else actor option) is sent a message as
+    dramatiq's Retries sends one, in the same transaction.
+    """
+    rows = conn.execute(RESCUE, {"actors": sorted(broker.actors)}).fetchall()
+    queued = sorted({q for q, status, _ in rows if status == "queued"})
     if queued:
         conn.execute(NOTIFY, (queued,))
+    exhausted = [_retry_exhausted(broker, Message.decode(text.encode())) for _, status, text in rows
+                 if status == "failed"]
+    insert_rows(conn, [JobRow.of(m) for m in exhausted if m is not None])
     return len(rows)
+
+
+def _retry_exhausted(broker, message: Message) -> Message | None:
+    actor_options = broker.get_actor(message.actor_name).options
+    target = message.options.get("on_retry_exhausted") or actor_options.get("on_retry_exhausted")
+    if not target:
+        return None
+    max_retries = message.options.get("max_retries", actor_options.get("max_retries"))
+    try:
+        return broker.get_actor(target).message(
+            message.asdict(), {"retries": message.options.get("retries", 0), "max_retries": max_retries})
+    except ActorNotFound:
+        logger.error("on_retry_exhausted actor %r of failed job %s is not defined here.", target, message.message_id)
+        return None
 
 
 class Leases(threading.Thread):
@@ -150,7 +177,7 @@ class Leases(threading.Thread):
 
     def rescue(self) -> None:
         with self.link.transaction() as conn:
-            rescued = rescue_expired(conn)
+            rescued = rescue_expired(conn, self.broker)
         if rescued:
             logger.warning("Rescued %d jobs whose leases expired.", rescued)
 

@@ -36,7 +36,7 @@ class Wakeups(threading.Thread):
                     conn.execute(f"listen {CHANNEL}")
                     self.wake_all()  # notifications may have been missed while disconnected
                     while not self.stopping.is_set():
-                        for notify in conn.notifies(timeout=1.0):
+                        for notify in conn.notifies(timeout=0.2):  # the timeout bounds how long stop() waits
                             self.event(notify.payload).set()
             except psycopg.OperationalError as exc:
                 logger.warning("Listener lost the database (%s); reconnecting.", exc)

@@ -3,7 +3,7 @@ from dramatiq import Message, get_broker
 from dramatiq.errors import ActorNotFound
 from dramatiq.middleware import Retries
 
-#: Attempts allowed when neither the message, its actor nor Retries set max_retries.
+#: Lost claims allowed when neither the message, its actor nor Retries give a number of retries.
 DEFAULT_MAX_RETRIES = 20
 
 
@@ -25,10 +25,12 @@ def priority(message: Message) -> int:
 
 
 def max_attempts(message: Message) -> int:
-    """Claims allowed before the job is dead-lettered: max_retries + 1.
+    """Claims a job may lose to dead workers (expired leases) before it fails: max_retries + 1.
 
-    Attempts are counted at claim, so a job that kills its worker every time still
-    ends `failed`; exceptions are retried by the Retries middleware within this limit.
+    Attempts are counted at claim, so a job that kills its worker every time still ends
+    `failed`. Exceptions are not capped by this: the Retries middleware decides about
+    them (max_retries, retry_when), and the claims ending in a requested retry do not
+    count as lost. max_retries=None (retry for ever) gets Retries' own max_retries here.
     """
     max_retries = message.options.get("max_retries", _actor_options(message).get("max_retries"))
     if max_retries is None:

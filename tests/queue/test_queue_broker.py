@@ -1,8 +1,10 @@
-"""The broker's contract in process: lease fencing, and sends committed with the sender's ack."""
+"""The broker's contract in process: lease fencing, sends committed with the sender's ack, lost claims."""
 import time
 
+import dramatiq
 import psycopg
 import pytest
+from dramatiq.errors import QueueNotFound
 
 import queue_actors as actors
 from tasks.broker import PostgresBroker
@@ -31,7 +33,7 @@ def test_a_worker_whose_lease_was_rescued_cannot_ack(queue_db, broker):
     zombie = claim(broker.consume("default", prefetch=5, timeout=100))
     with psycopg.connect(queue_db, autocommit=True) as conn:  # the zombie stalls past its lease
         conn.execute("update job_queue set lease_expires_at = now() - interval '1 second'")
-        assert rescue_expired(conn) == 1
+        assert rescue_expired(conn, dramatiq.get_broker()) == 1
     fresh = claim(broker.consume("default", prefetch=5, timeout=100))
     assert fresh.job_id == zombie.job_id and fresh.lease_token != zombie.lease_token
 
@@ -67,10 +69,52 @@ def test_a_job_that_kills_its_worker_every_time_ends_failed(queue_db, broker):
     claim(broker.consume("default", prefetch=5, timeout=100))  # ...and the worker dies
     with psycopg.connect(queue_db, autocommit=True) as conn:
         conn.execute("update job_queue set lease_expires_at = now() - interval '1 second'")
-        assert rescue_expired(conn) == 1
+        assert rescue_expired(conn, dramatiq.get_broker()) == 1
     with psycopg.connect(queue_db) as conn:
         status, error = conn.execute("select status, last_error from job_queue").fetchone()
-    assert status == "failed" and "expired during attempt 1 of 1" in error
+    assert status == "failed" and "expired during attempt 1 (1 of 1 allowed claims lost)" in error
+
+
+def expire_and_rescue(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("update job_queue set lease_expires_at = now() - interval '1 second' where status = 'running'")
+        assert rescue_expired(conn, dramatiq.get_broker()) == 1
+
+
+def test_a_job_that_lost_all_its_claims_sends_on_retry_exhausted(queue_db, broker):
+    with psycopg.connect(queue_db, autocommit=True) as conn:
+        enqueue(conn, actors.always_fails.message("poison"))  # max_retries=2: three claims may be lost
+    consumer = broker.consume("default", prefetch=5, timeout=100)
+    for lost in (1, 2, 3):
+        claim(consumer)  # ...and the worker dies each time
+        expire_and_rescue(queue_db)
+        assert scalar(queue_db, "select count(*) from job_queue") == (1 if lost < 3 else 2)
+    with psycopg.connect(queue_db) as conn:
+        rows = conn.execute("select actor, status, message from job_queue order by id").fetchall()
+    assert [(actor, status) for actor, status, _ in rows] == [("always_fails", "failed"), ("exhausted", "queued")]
+    failed_message, retry_info = rows[1][2]["args"]
+    assert failed_message["args"] == ["poison"] and retry_info == {"retries": 0, "max_retries": 2}
+
+
+def test_claims_that_ended_in_a_requested_retry_are_not_lost_claims(queue_db, broker):
+    with psycopg.connect(queue_db, autocommit=True) as conn:
+        message = actors.fails_until.message("forever", 100)
+        enqueue(conn, message.copy(options={"retries": 29}))  # as if Retries had retried it 29 times
+        conn.execute("update job_queue set attempts = 29")
+    claim(broker.consume("default", prefetch=5, timeout=100))  # attempt 30 dies with its worker
+    expire_and_rescue(queue_db)
+    with psycopg.connect(queue_db) as conn:
+        status, attempts, max_attempts, error = conn.execute(
+            "select status, attempts, max_attempts, last_error from job_queue").fetchone()
+    assert (status, attempts, max_attempts) == ("queued", 30, 21)  # one lost claim of 21 allowed
+    assert "(1 of 21 allowed claims lost)" in error
+
+
+def test_consume_and_join_need_a_declared_queue(broker):
+    with pytest.raises(QueueNotFound):
+        broker.consume("undeclared")
+    with pytest.raises(QueueNotFound):
+        broker.join("undeclared")
 
 
 def test_claims_honour_priority_and_run_at(queue_db, broker):
@@ -86,3 +130,15 @@ def test_claims_honour_priority_and_run_at(queue_db, broker):
         consumer.ack(job)
     assert [key for key, _ in order] == ["high", "low", "later"]
     assert order[2][1] - order[1][1] > 1.0  # not before its run_at
+
+
+def test_a_delayed_job_is_claimed_when_due_not_at_the_next_poll(queue_db, broker):
+    consumer = broker.consume("default", prefetch=5, timeout=10_000)  # polls only every 10 s
+    with psycopg.connect(queue_db, autocommit=True) as conn:
+        enqueue(conn, actors.noop.message(), delay=500)  # no NOTIFY for a job not yet due
+    sent = time.monotonic()
+    job = None
+    while job is None and time.monotonic() - sent < 15:
+        job = next(consumer)
+    waited = time.monotonic() - sent
+    assert job is not None and 0.45 < waited < 3.0, waited

@@ -4,8 +4,10 @@ import json
 import threading
 import uuid
 
+import dramatiq
 import psycopg
 import pytest
+from dramatiq.encoder import PickleEncoder
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -99,3 +101,15 @@ def test_the_api_enqueues_in_its_rls_transaction(queue_db):
     with psycopg.connect(queue_db) as conn:
         rows = conn.execute("select id, unique_key, run_at > now() + interval '50 seconds' from job_queue").fetchall()
     assert rows == [(job.job_id, "wo:1", True)]
+
+
+def test_a_message_that_is_not_json_is_refused_with_the_encoder_named(queue_db):
+    previous = dramatiq.get_encoder()
+    dramatiq.set_encoder(PickleEncoder())
+    try:
+        with psycopg.connect(queue_db) as conn:
+            with pytest.raises(ValueError, match="encoder is PickleEncoder: use dramatiq.JSONEncoder"):
+                enqueue(conn, actors.noop.message())
+    finally:
+        dramatiq.set_encoder(previous)
+    assert scalar(queue_db, "select count(*) from job_queue") == 0

@@ -1,0 +1,50 @@
+"""dramatiq's own broker-generic tests pass against bayflow's Postgres broker and, the control, against
+dramatiq's RabbitMQ broker, but for the written exclusions; both runs go side by side (each mostly
+waits) and print their counts in pytest's summary."""
+import os
+import socket
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from bayflow.config import settings
+from bayflow.paths import ROOT
+from tests.conformance import dramatiq_suite
+from tests.conformance.exclusions import POSTGRES, RABBITMQ
+from tests.conformance.rabbitmq_vhost import vhost_url
+
+CACHE = ROOT / ".bayflow" / "cache"
+
+
+def rabbitmq_reachable() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", 5672), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+def test_dramatiq_test_suite_passes_on_postgres_and_rabbitmq(new_database, tmp_path, conformance_report):
+    version = dramatiq_suite.installed_version()
+    tests = dramatiq_suite.sdist_tests(CACHE, version)
+    runs = {"postgres": ({}, POSTGRES)}
+    if rabbitmq_reachable():
+        runs["rabbitmq"] = ({"RABBITMQ_URL": vhost_url(settings().rabbitmq_url)}, RABBITMQ)
+    elif os.environ.get("CI"):
+        pytest.fail("RabbitMQ is not reachable on 127.0.0.1:5672 and CI is set")
+    else:
+        conformance_report.append("dramatiq's tests on rabbitmq: not run, RabbitMQ is not reachable on 127.0.0.1:5672")
+
+    def run(broker: str) -> dramatiq_suite.Outcome:
+        env, exclusions = runs[broker]
+        return dramatiq_suite.run(tests, tmp_path / broker, exclusions=exclusions, env={
+            **env, "CONFORMANCE_BROKER": broker, "CONFORMANCE_DATABASE_URL": new_database()})
+
+    with ThreadPoolExecutor(len(runs)) as pool:
+        outcomes = dict(zip(runs, pool.map(run, runs)))
+    for broker, outcome in outcomes.items():
+        conformance_report.append(outcome.summary(f"dramatiq {version}'s tests on {broker}"))
+    failures = {f"{broker}: {test}": text for broker, outcome in outcomes.items()
+                for test, text in outcome.failed.items()}
+    assert failures == {}, "\n\n".join(f"{test}: {text}" for test, text in failures.items())
+    assert all(outcome.passed and not outcome.skipped for outcome in outcomes.values())
