@@ -8,6 +8,7 @@ Helpers (no fixtures) are in `tests/support/`.
 import functools
 import os
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg
@@ -66,8 +67,10 @@ def new_database(pg_admin_url, migrated_template):
         return url
 
     yield make
-    for name in created:
-        _drop_database(pg_admin_url, name)
+    # Each drop waits for a checkpoint; dropped side by side they share them (20 drops: ~12 s one
+    # by one, ~2 s eight at a time).
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(functools.partial(_drop_database, pg_admin_url), created))
 
 
 @pytest.fixture
