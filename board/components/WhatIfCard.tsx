@@ -1,0 +1,69 @@
+"use client";
+// The what-if answer for the slot under the cursor: feasible or what breaks, what would be pushed,
+// how lateness changes; shown beside the cursor while dragging.
+import type { WhatIf } from "@/lib/board";
+import { duration, shopTime } from "@/lib/time";
+
+interface Props {
+  at: { x: number; y: number };
+  result: WhatIf | null;
+  problem: string | null;
+  timeZone: string;
+}
+
+export function WhatIfCard({ at, result, problem, timeZone }: Props) {
+  const style = { left: at.x + 18, top: at.y + 18 };
+  if (problem) {
+    return (
+      <div className="whatif infeasible" style={style} role="status" data-testid="whatif">
+        <strong>Cannot check this slot</strong>
+        <p>{problem}</p>
+      </div>
+    );
+  }
+  if (!result) {
+    return (
+      <div className="whatif" style={style} role="status" data-testid="whatif">
+        Checking…
+      </div>
+    );
+  }
+  const worse = result.lateness.filter((l) => l.after_minutes !== l.before_minutes);
+  return (
+    <div className={`whatif ${result.feasible ? "feasible" : "infeasible"}`} style={style} role="status" data-testid="whatif">
+      <strong data-testid="whatif-verdict">{result.feasible ? "Feasible" : "Not feasible"}</strong>
+      {result.violations.length > 0 && (
+        <ul className="violations">
+          {result.violations.map((v, i) => (
+            <li key={i}>{v.message}</li>
+          ))}
+        </ul>
+      )}
+      {result.pushed.length > 0 && (
+        <>
+          <div className="muted">Would push</div>
+          <ul>
+            {result.pushed.slice(0, 6).map((p) => (
+              <li key={p.task_id}>
+                {p.task_name}: {shopTime(timeZone, p.from_start)} → {shopTime(timeZone, p.to_start)} (+{duration(p.minutes)})
+              </li>
+            ))}
+            {result.pushed.length > 6 && <li>and {result.pushed.length - 6} more</li>}
+          </ul>
+        </>
+      )}
+      {worse.length > 0 && (
+        <ul>
+          {worse.map((l) => (
+            <li key={l.work_order_id}>
+              WO #{l.work_order_number}: late {duration(l.before_minutes)} → {duration(l.after_minutes)}
+            </li>
+          ))}
+        </ul>
+      )}
+      {!result.feasible && result.nearest.length > 0 && (
+        <div className="muted">Nearest feasible slots are highlighted in green.</div>
+      )}
+    </div>
+  );
+}
