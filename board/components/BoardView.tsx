@@ -6,7 +6,7 @@ import dynamic from "next/dynamic";
 import Link from "next/link";
 import { DndContext, DragOverlay, PointerSensor, useDroppable, useSensor, useSensors, type DragEndEvent, type DragMoveEvent } from "@dnd-kit/core";
 import { api, errorText, ok, type Schemas } from "@/lib/api";
-import { isPlaced, lockedFields, locksFor, workOrderColour, type Board, type BoardTask, type LockChoice, type LockField, type WhatIf } from "@/lib/board";
+import { isPlaced, lockedFields, locksFor, workOrderColour, type Board, type LockChoice, type LockField, type MoveResult, type RunDiff, type WhatIf } from "@/lib/board";
 import { listen } from "@/lib/events";
 import { signOut, type Me } from "@/lib/session";
 import { duration, shopClock, shopMidnight, shopTime, shopWeekStart } from "@/lib/time";
@@ -122,6 +122,17 @@ export default function BoardView({ me }: { me: Me }) {
 
   const [progress, follow] = useRunProgress(() => reload.current());
 
+  // The latest run's diff: the queue's reasons for unplaced tasks, and the explain panel's "what moved".
+  const latestRunId = board?.latest_run?.id ?? null;
+  const [diff, setDiff] = useState<RunDiff | null>(null);
+  useEffect(() => {
+    if (!latestRunId) return setDiff(null);
+    let live = true;
+    ok(api.GET("/v1/schedule_runs/{run_id}/diff", { params: { path: { run_id: latestRunId } } }))
+      .then((d) => { if (live) setDiff(d); }, (e) => { if (live) setProblem(errorText(e)); });
+    return () => { live = false; };
+  }, [latestRunId]);
+
   const technicians = useMemo(() => [...(board?.technicians ?? [])].sort((a, b) => a.name.localeCompare(b.name)), [board]);
   const bays = useMemo(() => [...(board?.bays ?? [])].sort((a, b) => a.name.localeCompare(b.name)), [board]);
   const workOrders = useMemo(() => new Map((board?.work_orders ?? []).map((w) => [w.id, w])), [board]);
@@ -144,9 +155,9 @@ export default function BoardView({ me }: { me: Me }) {
   const blocks: Block[] = useMemo(() => {
     if (!board || !timeZone) return [];
     const out: Block[] = [];
-    const shade = (group: string, list: { starts_at: string; ends_at: string }[], kind: string) =>
+    const shade = (group: string, list: { start: string; end: string }[], kind: string) =>
       list.forEach((w, i) =>
-        out.push({ id: `${kind}-${group}-${i}`, group, start: Date.parse(w.starts_at), end: Date.parse(w.ends_at), content: "", type: "background", className: kind }),
+        out.push({ id: `${kind}-${group}-${i}`, group, start: Date.parse(w.start), end: Date.parse(w.end), content: "", type: "background", className: kind }),
       );
     if (rows === "technician") {
       for (const t of board.technicians) {
@@ -172,7 +183,7 @@ export default function BoardView({ me }: { me: Me }) {
       ].filter(Boolean).join("\n");
       out.push({
         id: task.id,
-        group: rows === "technician" ? (task.assigned_technician_id as string) : task.bay_id ?? NO_BAY,
+        group: rows === "technician" ? (task.technician_id as string) : task.bay_id ?? NO_BAY,
         start: Date.parse(task.planned_start as string),
         end: Date.parse(task.planned_end as string),
         content: `<span class="head">${escape(head)}</span> ${escape(task.name)}${escape(parts)}`,
@@ -238,11 +249,11 @@ export default function BoardView({ me }: { me: Me }) {
       try {
         const answer = await ok(api.POST("/v1/schedule/moves", {
           params: { header: task ? { "If-Match": `"${task.version}"` } : {} },
-          body: { task_id: slot.taskId, ...target(slot), start: new Date(slot.start).toISOString(), lock: locks },
-        } as never)) as Schemas["MoveResult"];
+          body: { task_id: slot.taskId, ...target(slot), start: new Date(slot.start).toISOString(), lock: locks, force: false },
+        }));
         if (recordUndo && task) {
           setUndo((u) => [...u, {
-            taskId: task.id, technicianId: task.assigned_technician_id ?? null, bayId: task.bay_id ?? null,
+            taskId: task.id, technicianId: task.technician_id ?? null, bayId: task.bay_id ?? null,
             start: task.planned_start ?? null, locks: lockedFields(task), version: answer.task.version,
           }]);
         }
@@ -273,7 +284,7 @@ export default function BoardView({ me }: { me: Me }) {
           task_id: last.taskId, technician_id: last.technicianId ?? undefined, bay_id: last.bayId ?? undefined,
           start: last.start ?? undefined, lock: last.locks, force: true,
         },
-      } as never)) as Schemas["MoveResult"];
+      }));
       setUndo((u) => u.slice(0, -1));
       setNotice(`Put “${answer.task.name}” back`);
       if (answer.pipeline_run_id) follow(answer.pipeline_run_id);
@@ -324,14 +335,11 @@ export default function BoardView({ me }: { me: Me }) {
 
   const unscheduled: Unscheduled[] = useMemo(() => {
     if (!board) return [];
-    const reasons = new Map<string, string[]>();
-    for (const d of (board.latest_run?.diagnoses ?? []) as { task?: string | null; message?: string }[]) {
-      if (d.task && d.message) reasons.set(d.task, [...(reasons.get(d.task) ?? []), d.message]);
-    }
+    const reasons = new Map((diff?.unplaced ?? []).map((u) => [u.task_id, u.why]));
     return board.tasks
       .filter((t) => !isPlaced(t) && (t.status === "pending" || t.status === "scheduled"))
-      .map((t) => ({ task: t, number: workOrders.get(t.work_order_id)?.number ?? null, reasons: reasons.get(t.id) ?? [] }));
-  }, [board, workOrders]);
+      .map((t) => ({ task: t, number: t.work_order_number, reasons: reasons.get(t.id) ?? [] }));
+  }, [board, diff]);
   const atRisk = useMemo(() => (board?.work_orders ?? []).filter((w) => (w.late_minutes ?? 0) > 0), [board]);
   const skills = useMemo(() => [...new Set(technicians.flatMap((t) => t.skills))].sort(), [technicians]);
   const bayTypes = useMemo(() => [...new Set(bays.map((b) => b.bay_type))].sort(), [bays]);
@@ -404,7 +412,7 @@ export default function BoardView({ me }: { me: Me }) {
             )}
           </DropZone>
           {timeZone && (
-            <SidePanel tab={tab} onTab={setTab} task={selectedTask} workOrderId={openWorkOrder} runId={board?.latest_run?.id ?? null}
+            <SidePanel tab={tab} onTab={setTab} task={selectedTask} workOrderId={openWorkOrder} runId={latestRunId} diff={diff}
                        timeZone={timeZone} technicians={technicians} refresh={refresh}
                        onMove={async (taskId, technicianId, start) => {
                          await move({ taskId, group: rows === "technician" ? technicianId : selectedTask?.bay_id ?? NO_BAY, start }, locksFor(lockChoice, rows), true);

@@ -4,7 +4,7 @@
 // unplaced tasks).
 import { useEffect, useState, type FormEvent } from "react";
 import { api, errorText, ok, type Schemas } from "@/lib/api";
-import { lockedFields, type BoardTask } from "@/lib/board";
+import { lockedFields, type BoardTask, type RunDiff } from "@/lib/board";
 import { duration, fromShopLocal, shopTime, toShopLocal } from "@/lib/time";
 import { ProblemBanner } from "./ProblemBanner";
 
@@ -12,7 +12,6 @@ type WorkOrderDetail = Schemas["WorkOrderDetail"];
 type PipelineRun = Schemas["PipelineRun"];
 type AuditEntry = Schemas["AuditEntry"];
 type ScheduleRunDetail = Schemas["ScheduleRunDetail"];
-type RunDiff = Schemas["ScheduleRunDiff"];
 
 export type Tab = "details" | "explain";
 
@@ -22,6 +21,7 @@ interface Props {
   task: BoardTask | null;
   workOrderId: string | null;
   runId: string | null;
+  diff: RunDiff | null;
   timeZone: string;
   technicians: { id: string; name: string }[];
   refresh: number;
@@ -115,7 +115,7 @@ function Details({ workOrderId, task, timeZone, technicians, refresh, onMove }: 
 
 /** The keyboard way to move a task: technician and start, then the same move as a drop. */
 function MoveForm({ task, timeZone, technicians, onMove }: { task: BoardTask; timeZone: string; technicians: { id: string; name: string }[]; onMove: Props["onMove"] }) {
-  const [tech, setTech] = useState(task.assigned_technician_id ?? technicians[0]?.id ?? "");
+  const [tech, setTech] = useState(task.technician_id ?? technicians[0]?.id ?? "");
   const [start, setStart] = useState(toShopLocal(timeZone, task.planned_start ? Date.parse(task.planned_start) : Date.now()));
   const [busy, setBusy] = useState(false);
   async function submit(event: FormEvent) {
@@ -142,24 +142,14 @@ function MoveForm({ task, timeZone, technicians, onMove }: { task: BoardTask; ti
   );
 }
 
-function Explain({ task, runId, timeZone, refresh }: Props) {
-  const [run, problem] = useLoad<[ScheduleRunDetail, RunDiff | null] | null>(
-    runId
-      ? async () => {
-          const path = { run_id: runId };
-          const [detail, diff] = await Promise.all([
-            ok(api.GET("/v1/schedule_runs/{run_id}", { params: { path } })),
-            ok(api.GET("/v1/schedule_runs/{run_id}/diff", { params: { path } })).catch(() => null),
-          ]);
-          return [detail, diff];
-        }
-      : null,
+function Explain({ task, runId, diff, timeZone, refresh }: Props) {
+  const [detail, problem] = useLoad<ScheduleRunDetail | null>(
+    runId ? () => ok(api.GET("/v1/schedule_runs/{run_id}", { params: { path: { run_id: runId } } })) : null,
     [runId, refresh],
   );
   if (!runId) return <p className="muted">No schedule run yet.</p>;
   if (problem) return <ProblemBanner text={problem} />;
-  if (!run) return <p className="muted">Loading…</p>;
-  const [detail, diff] = run;
+  if (!detail) return <p className="muted">Loading…</p>;
   const item = task ? detail.items.find((i) => i.task_id === task.id) : undefined;
   return (
     <div data-testid="explain">

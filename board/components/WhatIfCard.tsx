@@ -45,7 +45,7 @@ export function WhatIfCard({ at, result, problem, timeZone }: Props) {
           <ul>
             {result.pushed.slice(0, 6).map((p) => (
               <li key={p.task_id}>
-                {p.task_name}: {shopTime(timeZone, p.from_start)} → {shopTime(timeZone, p.to_start)} (+{duration(p.minutes)})
+                {p.task_name}: {shopTime(timeZone, p.from_start)} → {p.to_start ? `${shopTime(timeZone, p.to_start)} (+${duration(p.minutes ?? 0)})` : "out of the horizon"}
               </li>
             ))}
             {result.pushed.length > 6 && <li>and {result.pushed.length - 6} more</li>}

@@ -7,7 +7,9 @@ export type BoardTask = Board["tasks"][number];
 export type BoardWorkOrder = Board["work_orders"][number];
 export type BoardTechnician = Board["technicians"][number];
 export type BoardBay = Board["bays"][number];
-export type WhatIf = Schemas["WhatIf"];
+export type RunDiff = Schemas["RunDiff"];
+export type MoveResult = Schemas["MoveResult"];
+export type WhatIf = Schemas["WhatIfResult"];
 export type LockField = "start" | "technician" | "bay";
 
 /** The lock choice a dispatcher makes before dropping: time, technician, or both (the default). */
@@ -35,5 +37,5 @@ export function workOrderColour(number: number): string {
 }
 
 export function isPlaced(task: BoardTask): boolean {
-  return Boolean(task.planned_start && task.planned_end && task.assigned_technician_id);
+  return Boolean(task.planned_start && task.planned_end && task.technician_id);
 }
