@@ -9,7 +9,7 @@ import { api, errorText, ok, type Schemas } from "@/lib/api";
 import { isPlaced, lockedFields, locksFor, workOrderColour, type Board, type LockChoice, type LockField, type MoveResult, type RunDiff, type WhatIf } from "@/lib/board";
 import { listen } from "@/lib/events";
 import { signOut, type Me } from "@/lib/session";
-import { duration, shopClock, shopMidnight, shopTime, shopWeekStart } from "@/lib/time";
+import { duration, shopClock, shopMidnight, shopTime, zoneOffsetMinutes } from "@/lib/time";
 import { useRunProgress } from "@/lib/useRunProgress";
 import { ProblemBanner } from "./ProblemBanner";
 import { Queue, type Unscheduled } from "./Queue";
@@ -41,6 +41,8 @@ interface Placement {
 
 interface Preview {
   key: string;
+  /** The slot the shown answer is for; differs from `key` while the new slot is being checked. */
+  answered: string | null;
   taskId: string;
   result: WhatIf | null;
   problem: string | null;
@@ -75,12 +77,12 @@ export default function BoardView({ me }: { me: Me }) {
   const previewKey = useRef<string | null>(null);
 
   const timeZone = board?.shop.timezone ?? null;
-  const weekStart = timeZone ? shopWeekStart(timeZone, anchor) : null;
+  const weekStart = timeZone ? shopMidnight(timeZone, anchor) : null;
 
   const loadBoard = useCallback(async () => {
     try {
       const tz = board?.shop.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
-      const from = shopWeekStart(tz, anchor);
+      const from = shopMidnight(tz, anchor);
       const next = await ok(api.GET("/v1/board", {
         params: { query: { from: new Date(from).toISOString(), to: new Date(from + 7 * DAY_MS).toISOString() } },
       }));
@@ -205,9 +207,31 @@ export default function BoardView({ me }: { me: Me }) {
   const range = useMemo(() => {
     if (!timeZone || weekStart === null) return { start: 0, end: 1 };
     if (zoom === "week") return { start: weekStart, end: weekStart + 7 * DAY_MS };
-    const day = shopMidnight(timeZone, anchor);
-    return { start: day, end: shopMidnight(timeZone, day, 1) };
+    return { start: weekStart, end: shopMidnight(timeZone, weekStart, 1) };
   }, [timeZone, weekStart, zoom, anchor]);
+
+  // The shop's nights, hidden: from an hour after the latest shift or task ends to an hour before the earliest starts.
+  const hidden = useMemo(() => {
+    if (!board || !timeZone) return [];
+    const minuteOfDay = (iso: string) => {
+      const t = Date.parse(iso);
+      return (((t + zoneOffsetMinutes(timeZone, t) * 60000) % DAY_MS) + DAY_MS) % DAY_MS / 60000;
+    };
+    const spans = [
+      ...board.technicians.flatMap((t) => t.shifts),
+      ...board.tasks.filter(isPlaced).map((t) => ({ start: t.planned_start as string, end: t.planned_end as string })),
+    ];
+    if (spans.length === 0 || spans.some((s) => Date.parse(s.end) - Date.parse(s.start) >= DAY_MS / 2)) return [];
+    const open = Math.max(0, Math.floor(Math.min(...spans.map((s) => minuteOfDay(s.start))) / 60) - 1);
+    const close = Math.min(24, Math.ceil(Math.max(...spans.map((s) => minuteOfDay(s.end) || 1440)) / 60) + 1);
+    if (close - open >= 23) return [];
+    const out = [];
+    for (let d = -1; d <= 8; d++) {
+      const midnight = shopMidnight(timeZone, range.start, d);
+      out.push({ start: midnight + close * 3600000, end: shopMidnight(timeZone, midnight, 1) + open * 3600000 });
+    }
+    return out;
+  }, [board, timeZone, range.start]);
 
   /** The move request's target for a slot: the row is a technician or a bay. */
   const target = useCallback(
@@ -226,15 +250,15 @@ export default function BoardView({ me }: { me: Me }) {
       const key = `${slot.taskId}|${slot.group}|${slot.start}`;
       if (key === previewKey.current) return;
       previewKey.current = key;
-      setPreview((p) => (p && p.taskId === slot.taskId ? { ...p, key } : { key, taskId: slot.taskId, result: null, problem: null }));
+      setPreview((p) => (p && p.taskId === slot.taskId ? { ...p, key } : { key, answered: null, taskId: slot.taskId, result: null, problem: null }));
       whatIfTimer.current = setTimeout(async () => {
         try {
           const result = await ok(api.POST("/v1/schedule/what-if", {
             body: { task_id: slot.taskId, ...target(slot), start: new Date(slot.start).toISOString() },
           }));
-          if (previewKey.current === key) setPreview({ key, taskId: slot.taskId, result, problem: null });
+          if (previewKey.current === key) setPreview({ key, answered: key, taskId: slot.taskId, result, problem: null });
         } catch (e) {
-          if (previewKey.current === key) setPreview({ key, taskId: slot.taskId, result: null, problem: errorText(e) });
+          if (previewKey.current === key) setPreview({ key, answered: key, taskId: slot.taskId, result: null, problem: errorText(e) });
         }
       }, WHAT_IF_DELAY_MS);
     },
@@ -404,7 +428,7 @@ export default function BoardView({ me }: { me: Me }) {
           )}
           <DropZone>
             {timeZone ? (
-              <Timeline rows={timelineRows} blocks={blocks} window={range} timeZone={timeZone} handle={timelineHandle}
+              <Timeline rows={timelineRows} blocks={blocks} window={range} hidden={hidden} timeZone={timeZone} handle={timelineHandle}
                         onSelect={(id) => { setSelected(id); setOpenWorkOrder(id ? tasks.get(id)?.work_order_id ?? null : null); }}
                         onDragging={askWhatIf} onDrop={drop} />
             ) : (
@@ -419,7 +443,7 @@ export default function BoardView({ me }: { me: Me }) {
                        }} />
           )}
         </div>
-        {preview && timeZone && <WhatIfCard at={cursor} result={preview.result} problem={preview.problem} timeZone={timeZone} />}
+        {preview && timeZone && <WhatIfCard at={cursor} result={preview.result} problem={preview.problem} checking={preview.answered !== preview.key} timeZone={timeZone} />}
         <DragOverlay>{queueDrag ? <div className="drag-ghost">{tasks.get(queueDrag.replace("queue-task:", ""))?.name}</div> : null}</DragOverlay>
       </div>
     </DndContext>

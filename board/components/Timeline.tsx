@@ -42,6 +42,8 @@ interface Props {
   rows: Row[];
   blocks: Block[];
   window: { start: number; end: number };
+  /** Spans not drawn (the shop's nights), so that the working hours get the width. */
+  hidden: { start: number; end: number }[];
   timeZone: string;
   onSelect: (taskId: string | null) => void;
   onDragging: (slot: Slot | null) => void;
@@ -62,11 +64,13 @@ interface VisItem {
   start: Date | number | string;
 }
 
-export default function Timeline({ rows, blocks, window: range, timeZone, onSelect, onDragging, onDrop, handle }: Props) {
+export default function Timeline({ rows, blocks, window: range, hidden, timeZone, onSelect, onDragging, onDrop, handle }: Props) {
   const container = useRef<HTMLDivElement>(null);
   const timeline = useRef<VisTimeline | null>(null);
   const items = useRef(new DataSet<Block>());
   const groups = useRef(new DataSet<Row>());
+  // The block being dragged: updating it in the DataSet mid-drag would snap it back.
+  const dragged = useRef<string | null>(null);
   const callbacks = useRef({ onSelect, onDragging, onDrop });
   callbacks.current = { onSelect, onDragging, onDrop };
 
@@ -93,7 +97,7 @@ export default function Timeline({ rows, blocks, window: range, timeZone, onSele
       moment: shopMoment,
       stack: false,
       editable: { updateTime: true, updateGroup: true, add: false, remove: false, overrideItems: false },
-      itemsAlwaysDraggable: { item: true, range: true },
+      itemsAlwaysDraggable: { item: true, range: false },
       selectable: true,
       snap: (date: Date) => Math.round(date.getTime() / SNAP_MS) * SNAP_MS,
       orientation: { axis: "top" },
@@ -105,11 +109,13 @@ export default function Timeline({ rows, blocks, window: range, timeZone, onSele
       groupHeightMode: "fixed",
       xss: { disabled: true },
       onMoving: (item: VisItem, callback: (item: VisItem | null) => void) => {
+        dragged.current = String(item.id);
         callbacks.current.onDragging({ taskId: String(item.id), group: String(item.group), start: new Date(item.start).getTime() });
         callback(item);
       },
       onMove: (item: VisItem, callback: (item: VisItem | null) => void) => {
         const slot = { taskId: String(item.id), group: String(item.group), start: new Date(item.start).getTime() };
+        dragged.current = null;
         callbacks.current.onDragging(null);
         callbacks.current.onDrop(slot).then((accepted) => callback(accepted ? item : null), () => callback(null));
       },
@@ -136,8 +142,12 @@ export default function Timeline({ rows, blocks, window: range, timeZone, onSele
     const d = items.current;
     const keep = new Set(blocks.map((b) => b.id));
     d.remove(d.getIds().filter((id) => !keep.has(String(id))));
-    d.update(blocks);
+    d.update(dragged.current ? blocks.filter((b) => b.id !== dragged.current) : blocks);
   }, [blocks]);
+
+  useEffect(() => {
+    timeline.current?.setOptions({ hiddenDates: hidden });
+  }, [hidden, timeZone]);
 
   useEffect(() => {
     timeline.current?.setWindow(range.start, range.end, { animation: false });

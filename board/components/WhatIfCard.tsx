@@ -8,14 +8,17 @@ interface Props {
   at: { x: number; y: number };
   result: WhatIf | null;
   problem: string | null;
+  /** The cursor is over a slot not answered yet: the answer shown is the previous slot's. */
+  checking: boolean;
   timeZone: string;
 }
 
-export function WhatIfCard({ at, result, problem, timeZone }: Props) {
+export function WhatIfCard({ at, result, problem, checking, timeZone }: Props) {
   const style = { left: at.x + 18, top: at.y + 18 };
+  const state = checking ? { "data-checking": "" } : {};
   if (problem) {
     return (
-      <div className="whatif infeasible" style={style} role="status" data-testid="whatif">
+      <div className="whatif infeasible" style={style} role="status" data-testid="whatif" {...state}>
         <strong>Cannot check this slot</strong>
         <p>{problem}</p>
       </div>
@@ -23,15 +26,16 @@ export function WhatIfCard({ at, result, problem, timeZone }: Props) {
   }
   if (!result) {
     return (
-      <div className="whatif" style={style} role="status" data-testid="whatif">
+      <div className="whatif" style={style} role="status" data-testid="whatif" {...state}>
         Checking…
       </div>
     );
   }
   const worse = result.lateness.filter((l) => l.after_minutes !== l.before_minutes);
   return (
-    <div className={`whatif ${result.feasible ? "feasible" : "infeasible"}`} style={style} role="status" data-testid="whatif">
+    <div className={`whatif ${result.feasible ? "feasible" : "infeasible"}${checking ? " checking" : ""}`} style={style} role="status" data-testid="whatif" {...state}>
       <strong data-testid="whatif-verdict">{result.feasible ? "Feasible" : "Not feasible"}</strong>
+      {checking && <span className="muted"> · checking this slot…</span>}
       {result.violations.length > 0 && (
         <ul className="violations">
           {result.violations.map((v, i) => (

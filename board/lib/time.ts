@@ -44,13 +44,6 @@ export function shopMidnight(timeZone: string, instant: number, days = 0): numbe
   return midnightLocal - zoneOffsetMinutes(timeZone, midnightLocal - offset) * 60000;
 }
 
-/** Monday 00:00 in the shop's zone of the week holding `instant`. */
-export function shopWeekStart(timeZone: string, instant: number): number {
-  const offset = zoneOffsetMinutes(timeZone, instant) * 60000;
-  const weekday = (new Date(instant + offset).getUTCDay() + 6) % 7; // Monday = 0
-  return shopMidnight(timeZone, instant, -weekday);
-}
-
 /** Minutes between two instants, as `2 h 15 min`. */
 export function duration(minutes: number): string {
   const m = Math.round(Math.abs(minutes));
