@@ -59,6 +59,11 @@ async def aenqueue_work_order_flows(conn, work_order_ids, *, triggered_by: str) 
     return [await aenqueue_work_order_flow(conn, wo, triggered_by=triggered_by) for wo in work_order_ids]
 
 
+async def aenqueue_work_order_schedule(conn, work_order_id: UUID | str, *, triggered_by: str) -> str:
+    """The pipeline for a work order whose tasks are already planned (a dispatcher's plan): schedule, notify."""
+    return await _astart(conn, "work_order", work_order_id, triggered_by, "schedule")
+
+
 async def aenqueue_reschedule(conn, *, reason: str) -> str:
     return await _astart(conn, "reschedule", None, reason, "schedule")
 

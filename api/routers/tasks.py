@@ -1,19 +1,24 @@
 """`/v1/tasks`: tasks and their dependencies. Technicians see (and may update the status and
-notes of) only the tasks assigned to them; RLS decides, the API answers 404 for the rest."""
+notes of) only the tasks assigned to them; RLS decides, the API answers 404 for the rest.
+A staff change of where a task is (technician, bay, planned start) is judged by the board's
+what-if like a move: refused with the violations unless the body says `force`."""
 from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.concurrency import IfMatch, etag, expected_version, set_etag
-from api.deps import Connection, require_roles
+from api.deps import Connection, CurrentPrincipal, Principal, require_roles
 from api.idempotency import Idempotent
+from api.move_check import judge
 from api.pagination import Page, Paging
 from api.rows import delete_versioned, fetch_one, update_versioned
+from api.schemas.schedule import WhatIfRequest
 from api.schemas.tasks import Dependency, DependencyCreate, Task, TaskCreate, TaskStatus, TaskUpdate
+from api.task_moves import SERIALISE_MOVES, publish_moved, refuse
 
 router = APIRouter(prefix="/v1/tasks", tags=["tasks"])
 staff = Depends(require_roles("admin", "dispatcher"))
@@ -103,12 +108,39 @@ returning id"""), values)).one()
 
 
 @router.patch("/{task_id}", response_model=Task)
-async def update_task(task_id: UUID, body: TaskUpdate, conn: Connection, response: Response, if_match: IfMatch = None):
+async def update_task(task_id: UUID, body: TaskUpdate, conn: Connection, principal: CurrentPrincipal,
+                      request: Request, response: Response, if_match: IfMatch = None):
     version = expected_version(if_match, body.version)
-    await update_versioned(conn, "public.tasks", "id", task_id, body.changes(), version, "task")
+    changes = body.changes()
+    moving = await _judge_move(request, principal, conn, task_id, changes, body.force)
+    await update_versioned(conn, "public.tasks", "id", task_id, changes, version, "task")
     task = await load_task(conn, task_id)
+    if moving is not None:
+        await publish_moved(conn, principal, moving[0], task, forced=moving[1])
     set_etag(response, task.version)
     return task
+
+
+PLACEMENT = ("assigned_technician_id", "bay_id", "planned_start")
+
+
+async def _judge_move(request: Request, principal: Principal, conn: AsyncConnection, task_id: UUID,
+                      changes: dict, force: bool) -> tuple[Task, bool] | None:
+    """A staff edit that puts the task somewhere else: the task before it and whether it is forced (409
+    with the what-if's violations when infeasible and not forced); None for any other edit."""
+    if principal.role not in ("admin", "dispatcher") or not changes.keys() & set(PLACEMENT):
+        return None
+    await conn.execute(SERIALISE_MOVES)
+    before = await load_task(conn, task_id)
+    now = (before.assigned_technician_id, before.bay_id, before.planned_start)
+    tech, bay, start = (changes.get(name, current) for name, current in zip(PLACEMENT, now))
+    if tech is None or start is None or (tech, bay, start) == now:
+        return None  # unplaced, or where it was
+    proposal = WhatIfRequest(task_id=task_id, technician_id=tech, bay_id=bay, start=start)
+    judged = await judge(request, principal, conn, proposal, before)
+    if not judged.result.feasible and not force:
+        raise refuse(judged.result)
+    return before, not judged.result.feasible
 
 
 @router.delete("/{task_id}", status_code=204, dependencies=[staff])

@@ -52,6 +52,11 @@ class TaskUpdate(UpdateModel):
     lock_technician: bool = None
     lock_bay: bool = None
     notes: LongText | None = None
+    force: bool = Field(False, description="staff: apply a change of technician, bay or planned start even "
+                                           "though the what-if (POST /v1/schedule/what-if) finds it infeasible")
+
+    def changes(self) -> dict:
+        return {k: v for k, v in super().changes().items() if k != "force"}
 
 
 class DependencyCreate(RequestModel):

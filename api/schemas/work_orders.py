@@ -6,7 +6,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field
 
 from api.schemas.common import Email, NonBlank, NonBlankLong, RequestModel, ResponseModel, ShortText, UpdateModel
-from api.schemas.tasks import Task, TaskFields
+from api.schemas.tasks import Duration, SkillName, Task, TaskFields
 
 WorkOrderStatus = Literal["new", "planning", "needs_review", "planned", "scheduled", "in_progress", "done", "cancelled"]
 Urgency = Literal["low", "normal", "high", "critical"]
@@ -40,12 +40,8 @@ class WorkOrderFields(RequestModel):
     urgency: Urgency | None = None
 
 
-class WorkOrderCreate(WorkOrderFields):
-    source: NonBlank = "api"
-    asset_kind: AssetKind = "vehicle"
-    description: NonBlankLong
-    priority: Priority = 3
-    tasks: list[NewTask] = Field(default_factory=list, max_length=200)
+class TaskGraph:
+    """A request carrying `tasks` that name each other by `key` in `depends_on`."""
 
     def graph_errors(self) -> list[dict]:
         """Problems of the task graph: duplicate keys, unknown or self references, cycles."""
@@ -74,6 +70,14 @@ class WorkOrderCreate(WorkOrderFields):
                 done.add(key)
                 del waiting[key]
         return sorted(waiting)
+
+
+class WorkOrderCreate(WorkOrderFields, TaskGraph):
+    source: NonBlank = "api"
+    asset_kind: AssetKind = "vehicle"
+    description: NonBlankLong
+    priority: Priority = 3
+    tasks: list[NewTask] = Field(default_factory=list, max_length=200)
 
 
 class WorkOrderUpdate(UpdateModel):
@@ -141,3 +145,28 @@ class TechWorkOrderDetail(TechWorkOrder):
 
 class WorkOrderCreated(WorkOrderDetail):
     task_ids: dict[str, UUID] = Field(description="id of each created task by its key")
+
+
+class PlanTask(RequestModel):
+    """A task of a dispatcher's plan; `key` names it for `depends_on` within the plan."""
+
+    key: TaskKey
+    name: NonBlank
+    duration_minutes: Duration
+    required_skill: SkillName | None = None
+    required_bay_type: SkillName | None = None
+    needs_parts: bool = False
+    parts_ready_at: AwareDatetime | None = Field(None, description="parts ETA; needs needs_parts")
+    depends_on: list[TaskKey] = Field(default_factory=list, max_length=200)
+
+
+class WorkOrderPlan(RequestModel, TaskGraph):
+    """The dispatcher's approved task plan: it replaces the work order's tasks."""
+
+    tasks: list[PlanTask] = Field(min_length=1, max_length=200)
+
+    def plan_errors(self) -> list[dict]:
+        """The graph's problems and parts ETAs given for tasks that need no parts."""
+        return self.graph_errors() + [
+            {"field": f"tasks[{i}].parts_ready_at", "message": "a parts ETA needs needs_parts: true"}
+            for i, t in enumerate(self.tasks) if t.parts_ready_at is not None and not t.needs_parts]

@@ -1,0 +1,177 @@
+"""POST /v1/schedule/what-if and /v1/schedule/moves: a move is judged by the what-if, refused with its
+reasons (nothing written) unless forced, and otherwise written with its locks, announced as
+`task.moved` and followed by a (coalesced) reschedule run in the same transaction."""
+from datetime import timedelta
+
+import psycopg
+import pytest
+
+from tests.support.board_shop import LIFT_1, LIFT_2, TECHNICIAN_C, seed_board_shop
+from tests.support.people import DISPATCHER, TECH_A, TECH_B, TECHNICIAN_A, TECHNICIAN_B
+from tests.support.sql import query, scalar
+
+
+@pytest.fixture
+def shop(shop_db):
+    with psycopg.connect(shop_db) as conn:
+        return seed_board_shop(conn)
+
+
+def task_row(db, task_id):
+    return query(db, "select assigned_technician_id, bay_id, planned_start, planned_end, lock_start, lock_technician,"
+                     " lock_bay, status, version from public.tasks where id = %s", (task_id,))[0]
+
+
+def written(db) -> dict:
+    """What a move writes besides the task."""
+    return {t: scalar(db, f"select count(*) from public.{t}")
+            for t in ("events", "notifications", "pipeline_runs", "job_queue")}
+
+
+def test_what_if_on_a_technician_without_the_skill_names_the_skill_and_writes_nothing(client, as_user, shop, shop_db):
+    before, counts = task_row(shop_db, shop.pads), written(shop_db)
+    response = client.post("/v1/schedule/what-if", headers=as_user(DISPATCHER),
+                           json={"task_id": str(shop.pads), "technician_id": str(TECHNICIAN_C)})
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["feasible"] is False
+    assert {"kind": "skill", "message": "Cy lacks skill 'brakes'", "field": "technician_id"} in answer["violations"]
+    assert answer["placement"]["technician_id"] == str(TECHNICIAN_C)
+    # the nearest feasible slots are on technicians with the skill
+    assert answer["nearest"] and {s["technician_id"] for s in answer["nearest"]} <= {str(TECHNICIAN_A), str(TECHNICIAN_B)}
+    assert all(s["technician_name"] in ("Ana", "Ben") for s in answer["nearest"])
+    assert task_row(shop_db, shop.pads) == before and written(shop_db) == counts
+
+
+def test_what_if_of_a_forced_overlap_lists_the_pushed_tasks_and_lateness(client, as_user, shop):
+    response = client.post("/v1/schedule/what-if", headers=as_user(DISPATCHER), json={
+        "task_id": str(shop.oil), "technician_id": str(TECHNICIAN_A), "start": shop.at(8.5).isoformat()})
+    answer = response.json()
+    assert answer["feasible"] is False and {v["kind"] for v in answer["violations"]} == {"overlap"}
+    assert [(p["task_name"], p["minutes"]) for p in answer["pushed"]] == [("Inspect brakes", 75), ("Replace pads", 75)]
+    brakes = next(x for x in answer["lateness"] if x["work_order_id"] == str(shop.wo_brakes))
+    assert (brakes["before_minutes"], brakes["after_minutes"]) == (0, 0)  # due 14:00, now ends 11:45
+    assert brakes["work_order_number"] >= 1
+    ana = [s for s in answer["nearest"] if s["technician_id"] == str(TECHNICIAN_A)]
+    assert ana[0]["start"].startswith(shop.at(10.5).isoformat()[:16])  # after 'Replace pads'
+
+
+@pytest.mark.parametrize("body, field", [
+    ({}, "body"),
+    ({"technician_id": "00000000-0000-4000-c000-0000000000ff"}, "technician_id"),
+    ({"start": "2026-12-08T09:00:00"}, "start"),
+])
+def test_bad_proposals_are_422_naming_the_field(client, as_user, shop, body, field):
+    response = client.post("/v1/schedule/what-if", headers=as_user(DISPATCHER),
+                           json={"task_id": str(shop.pads), **body})
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"][0]["field"] == field
+
+
+def test_an_unplaced_task_needs_a_start_and_technicians_may_not_ask(client, as_user, shop):
+    unplaced = client.post("/v1/schedule/what-if", headers=as_user(DISPATCHER),
+                           json={"task_id": str(shop.oil), "technician_id": str(TECHNICIAN_C)})
+    assert unplaced.status_code == 422 and unplaced.json()["errors"][0]["field"] == "start"
+    tech = client.post("/v1/schedule/what-if", headers=as_user(TECH_A),
+                       json={"task_id": str(shop.pads), "technician_id": str(TECHNICIAN_B)})
+    assert tech.status_code == 403
+
+
+def test_a_feasible_move_is_applied_locked_announced_and_rescheduled(client, as_user, shop, shop_db):
+    response = client.post("/v1/schedule/moves", headers=as_user(DISPATCHER, **{"If-Match": '"1"'}), json={
+        "task_id": str(shop.pads), "technician_id": str(TECHNICIAN_B), "start": shop.at(11).isoformat()})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["what_if"]["feasible"] is True and response.headers["ETag"] == '"2"'
+    task = body["task"]
+    assert (task["assigned_technician_id"], task["bay_id"]) == (str(TECHNICIAN_B), str(LIFT_1))
+    assert (task["lock_start"], task["lock_technician"], task["lock_bay"]) == (True, True, False)
+    tech, bay, start, end, *locks, status, version = task_row(shop_db, shop.pads)
+    assert (tech, bay, start, end) == (TECHNICIAN_B, LIFT_1, shop.at(11), shop.at(12.5))
+    assert locks == [True, True, False] and (status, version) == ("scheduled", 2)
+
+    run = query(shop_db, "select kind, step, status, triggered_by from public.pipeline_runs where id = %s",
+                (body["pipeline_run_id"],))
+    assert run == [("reschedule", "schedule", "queued", f"move of 'Replace pads' by {DISPATCHER}")]
+    assert scalar(shop_db, "select count(*) from public.job_queue where actor = 'schedule_shop'"
+                           " and status = 'queued'") == 1
+    (event_type, payload, audience), = query(shop_db, "select type, payload, audience from public.events")
+    assert event_type == "task.moved"
+    assert payload["from"]["technician_id"] == str(TECHNICIAN_A) and payload["to"]["technician_id"] == str(TECHNICIAN_B)
+    assert payload["to"]["lock"] == ["start", "technician"] and payload["by"] == str(DISPATCHER)
+    assert sorted(audience) == sorted([TECH_A, TECH_B])  # both technicians' days changed
+    assert scalar(shop_db, "select count(*) from public.notifications") == 2
+    actor = scalar(shop_db, "select actor from public.audit_log where table_name = 'tasks' order by id desc limit 1")
+    assert str(DISPATCHER) in str(actor)
+
+    # Undo: a move back to where it was, with the locks it had (none).
+    undo = client.post("/v1/schedule/moves", headers=as_user(DISPATCHER), json={
+        "task_id": str(shop.pads), "technician_id": str(TECHNICIAN_A), "bay_id": str(LIFT_1),
+        "start": shop.at(9).isoformat(), "lock": []})
+    assert undo.status_code == 200, undo.text
+    assert task_row(shop_db, shop.pads)[:7] == (TECHNICIAN_A, LIFT_1, shop.at(9), shop.at(10.5), False, False, False)
+    # the second move's reschedule joined the first one's waiting job
+    assert scalar(shop_db, "select count(*) from public.job_queue where actor = 'schedule_shop'") == 1
+    assert scalar(shop_db, "select count(*) from public.pipeline_runs") == 2
+
+
+def test_an_infeasible_move_is_refused_with_reasons_and_nothing_is_written(client, as_user, shop, shop_db):
+    before, counts = task_row(shop_db, shop.pads), written(shop_db)
+    response = client.post("/v1/schedule/moves", headers=as_user(DISPATCHER), json={
+        "task_id": str(shop.pads), "technician_id": str(TECHNICIAN_C), "start": shop.at(3).isoformat()})
+    assert response.status_code == 409, response.text
+    problem = response.json()
+    assert response.headers["content-type"] == "application/problem+json"
+    assert problem["title"] == "Move not feasible"
+    kinds = {(e["kind"], e["field"]) for e in problem["errors"]}
+    assert ("skill", "technician_id") in kinds and ("shift", "start") in kinds  # 03:00 is outside Cy's shift
+    assert "Cy lacks skill 'brakes'" in problem["detail"]
+    assert task_row(shop_db, shop.pads) == before and written(shop_db) == counts
+
+
+def test_a_forced_move_is_written_and_a_stale_one_refused(client, as_user, shop, shop_db):
+    stale = client.post("/v1/schedule/moves", headers=as_user(DISPATCHER, **{"If-Match": '"7"'}), json={
+        "task_id": str(shop.pads), "technician_id": str(TECHNICIAN_B)})
+    assert stale.status_code == 409 and stale.headers["ETag"] == '"1"'
+    forced = client.post("/v1/schedule/moves", headers=as_user(DISPATCHER), json={
+        "task_id": str(shop.pads), "bay_id": str(LIFT_2), "start": shop.at(8.5).isoformat(), "force": True,
+        "lock": ["start", "bay"]})
+    assert forced.status_code == 200, forced.text
+    assert forced.json()["what_if"]["feasible"] is False  # it starts before 'Inspect brakes' ends
+    # Ana is busy with 'Inspect brakes' then, so the unlocked technician became Ben, who is free
+    assert task_row(shop_db, shop.pads)[:7] == (TECHNICIAN_B, LIFT_2, shop.at(8.5), shop.at(10), True, False, True)
+    assert query(shop_db, "select payload->>'forced' from public.events") == [("true",)]
+    no_bay = client.post("/v1/schedule/moves", headers=as_user(DISPATCHER), json={
+        "task_id": str(shop.oil), "technician_id": str(TECHNICIAN_C), "start": shop.at(12).isoformat(),
+        "lock": ["bay"]})
+    assert no_bay.status_code == 422, no_bay.text
+    assert no_bay.json()["errors"][0]["field"] == "lock"
+
+
+def test_a_patch_that_moves_a_task_is_judged_like_a_move(client, as_user, shop, shop_db):
+    """#17: a brakes task put on a technician without the skill at 03:00 was accepted with 200."""
+    sunday_3am = shop.at((6 - shop.day.weekday()) * 24 + 3)  # the first Sunday from tomorrow, 03:00
+    before, counts = task_row(shop_db, shop.pads), written(shop_db)
+    body = {"assigned_technician_id": str(TECHNICIAN_C), "planned_start": sunday_3am.isoformat(),
+            "planned_end": (sunday_3am + timedelta(minutes=90)).isoformat()}
+    refused = client.patch(f"/v1/tasks/{shop.pads}", json=body, headers=as_user(DISPATCHER, **{"If-Match": '"1"'}))
+    assert refused.status_code == 409, refused.text
+    assert {(e["kind"], e["field"]) for e in refused.json()["errors"]} >= {("skill", "technician_id"),
+                                                                          ("shift", "start")}
+    assert task_row(shop_db, shop.pads) == before and written(shop_db) == counts
+
+    forced = client.patch(f"/v1/tasks/{shop.pads}", json={**body, "force": True},
+                          headers=as_user(DISPATCHER, **{"If-Match": '"1"'}))
+    assert forced.status_code == 200, forced.text
+    assert task_row(shop_db, shop.pads)[:3] == (TECHNICIAN_C, LIFT_1, sunday_3am)
+    assert query(shop_db, "select type, payload->>'forced' from public.events") == [("task.moved", "true")]
+
+    # a feasible one goes through, and edits that do not move the task are not judged
+    fine = client.patch(f"/v1/tasks/{shop.inspect}", json={"assigned_technician_id": str(TECHNICIAN_C)},
+                        headers=as_user(DISPATCHER, **{"If-Match": '"1"'}))
+    assert fine.status_code == 200, fine.text
+    renamed = client.patch(f"/v1/tasks/{shop.pads}", json={"notes": "customer waits"},
+                           headers=as_user(DISPATCHER, **{"If-Match": '"2"'}))
+    assert renamed.status_code == 200
+    assert scalar(shop_db, "select count(*) from public.events") == 2
