@@ -26,7 +26,6 @@ type Zoom = "week" | "day";
 type ColourBy = "work_order" | "status";
 
 const DAY_MS = 86_400_000;
-const WHAT_IF_DELAY_MS = 60;
 const RELOAD_DELAY_MS = 80;
 const NO_BAY = "no-bay";
 
@@ -65,7 +64,6 @@ export default function BoardView({ me }: { me: Me }) {
   const [openWorkOrder, setOpenWorkOrder] = useState<string | null>(null);
   const [tab, setTab] = useState<Tab>("details");
   const [preview, setPreview] = useState<Preview | null>(null);
-  const [cursor, setCursor] = useState({ x: 0, y: 0 });
   const [undo, setUndo] = useState<Placement[]>([]);
   const [live, setLive] = useState(false);
   const [refresh, setRefresh] = useState(0);
@@ -73,7 +71,6 @@ export default function BoardView({ me }: { me: Me }) {
   const [pipeline, setPipeline] = useState<{ workOrder: WorkOrder; run: PipelineRun | null }[]>([]);
   const [queueDrag, setQueueDrag] = useState<string | null>(null);
   const timelineHandle = useRef<TimelineHandle>(null);
-  const whatIfTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const previewKey = useRef<string | null>(null);
 
   const timeZone = board?.shop.timezone ?? null;
@@ -175,7 +172,7 @@ export default function BoardView({ me }: { me: Me }) {
       const late = (wo?.late_minutes ?? 0) > 0;
       const pins = lockedFields(task);
       const parts = task.needs_parts && task.parts_ready_at ? ` ⏳ parts ${shopClock(timeZone, task.parts_ready_at)}` : "";
-      const head = `${pins.length ? "📌" : ""}${late ? "⚑" : ""}#${wo?.number ?? "?"}`;
+      const head = `${pins.length ? "◉" : ""}${late ? "⚑" : ""}#${wo?.number ?? "?"}`;
       const title = [
         `#${wo?.number ?? "?"} ${task.name} (${task.status})`,
         `${shopTime(timeZone, task.planned_start)} – ${shopClock(timeZone, task.planned_end as string)}`,
@@ -195,14 +192,18 @@ export default function BoardView({ me }: { me: Me }) {
         editable: task.status === "pending" || task.status === "scheduled",
       });
     }
-    if (preview?.result && !preview.result.feasible) {
-      preview.result.nearest.forEach((n, i) => {
-        const group = rows === "technician" ? n.technician_id : n.bay_id ?? NO_BAY;
-        out.push({ id: `nearest-${i}`, group, start: Date.parse(n.start), end: Date.parse(n.end), content: "", type: "background", className: "nearest" });
-      });
-    }
     return out;
-  }, [board, timeZone, rows, workOrders, colourBy, preview]);
+  }, [board, timeZone, rows, workOrders, colourBy]);
+
+  // The nearest feasible slots of an infeasible what-if, apart from the blocks: a drag redraws only these.
+  const nearest = preview?.result && !preview.result.feasible ? preview.result.nearest : null;
+  const overlay: Block[] = useMemo(
+    () => (nearest ?? []).map((n, i) => ({
+      id: `nearest-${i}`, group: rows === "technician" ? n.technician_id : n.bay_id ?? NO_BAY,
+      start: Date.parse(n.start), end: Date.parse(n.end), content: "", type: "background" as const, className: "nearest",
+    })),
+    [nearest, rows],
+  );
 
   const range = useMemo(() => {
     if (!timeZone || weekStart === null) return { start: 0, end: 1 };
@@ -239,11 +240,35 @@ export default function BoardView({ me }: { me: Me }) {
     [rows],
   );
 
+  // One what-if in flight at a time; while it runs, only the latest slot under the cursor waits.
+  const whatIfBusy = useRef(false);
+  const whatIfNext = useRef<Slot | null>(null);
+  const sendWhatIf = useCallback(
+    async (slot: Slot) => {
+      const key = `${slot.taskId}|${slot.group}|${slot.start}`;
+      whatIfBusy.current = true;
+      try {
+        const result = await ok(api.POST("/v1/schedule/what-if", {
+          body: { task_id: slot.taskId, ...target(slot), start: new Date(slot.start).toISOString() },
+        }));
+        if (previewKey.current === key) setPreview({ key, answered: key, taskId: slot.taskId, result, problem: null });
+      } catch (e) {
+        if (previewKey.current === key) setPreview({ key, answered: key, taskId: slot.taskId, result: null, problem: errorText(e) });
+      } finally {
+        whatIfBusy.current = false;
+      }
+      const next = whatIfNext.current;
+      whatIfNext.current = null;
+      if (next) void sendWhatIf(next);
+    },
+    [target],
+  );
+
   const askWhatIf = useCallback(
     (slot: Slot | null) => {
-      if (whatIfTimer.current) clearTimeout(whatIfTimer.current);
       if (!slot) {
         previewKey.current = null;
+        whatIfNext.current = null;
         setPreview(null);
         return;
       }
@@ -251,18 +276,10 @@ export default function BoardView({ me }: { me: Me }) {
       if (key === previewKey.current) return;
       previewKey.current = key;
       setPreview((p) => (p && p.taskId === slot.taskId ? { ...p, key } : { key, answered: null, taskId: slot.taskId, result: null, problem: null }));
-      whatIfTimer.current = setTimeout(async () => {
-        try {
-          const result = await ok(api.POST("/v1/schedule/what-if", {
-            body: { task_id: slot.taskId, ...target(slot), start: new Date(slot.start).toISOString() },
-          }));
-          if (previewKey.current === key) setPreview({ key, answered: key, taskId: slot.taskId, result, problem: null });
-        } catch (e) {
-          if (previewKey.current === key) setPreview({ key, answered: key, taskId: slot.taskId, result: null, problem: errorText(e) });
-        }
-      }, WHAT_IF_DELAY_MS);
+      if (whatIfBusy.current) whatIfNext.current = slot;
+      else void sendWhatIf(slot);
     },
-    [target],
+    [sendWhatIf],
   );
 
   /** Writes a move; true when the server took it. Refusals and stale writes are shown as they came. */
@@ -340,22 +357,13 @@ export default function BoardView({ me }: { me: Me }) {
     const taskId = String(event.active.id).replace("queue-task:", "");
     return hit ? { taskId, ...hit } : null;
   };
-  const onQueueDragMove = (event: DragMoveEvent) => {
-    setCursor(pointer(event));
-    askWhatIf(queueSlot(event));
-  };
+  const onQueueDragMove = (event: DragMoveEvent) => askWhatIf(queueSlot(event));
   const onQueueDragEnd = (event: DragEndEvent) => {
     const slot = queueSlot(event);
     setQueueDrag(null);
     askWhatIf(null);
     if (slot) void move(slot, locksFor(lockChoice, rows), false);
   };
-
-  useEffect(() => {
-    const track = (e: PointerEvent | MouseEvent) => setCursor({ x: e.clientX, y: e.clientY });
-    window.addEventListener("pointermove", track);
-    return () => window.removeEventListener("pointermove", track);
-  }, []);
 
   const unscheduled: Unscheduled[] = useMemo(() => {
     if (!board) return [];
@@ -428,7 +436,7 @@ export default function BoardView({ me }: { me: Me }) {
           )}
           <DropZone>
             {timeZone ? (
-              <Timeline rows={timelineRows} blocks={blocks} window={range} hidden={hidden} timeZone={timeZone} handle={timelineHandle}
+              <Timeline rows={timelineRows} blocks={blocks} overlay={overlay} window={range} hidden={hidden} timeZone={timeZone} handle={timelineHandle}
                         onSelect={(id) => { setSelected(id); setOpenWorkOrder(id ? tasks.get(id)?.work_order_id ?? null : null); }}
                         onDragging={askWhatIf} onDrop={drop} />
             ) : (
@@ -443,7 +451,7 @@ export default function BoardView({ me }: { me: Me }) {
                        }} />
           )}
         </div>
-        {preview && timeZone && <WhatIfCard at={cursor} result={preview.result} problem={preview.problem} checking={preview.answered !== preview.key} timeZone={timeZone} />}
+        {preview && timeZone && <WhatIfCard result={preview.result} problem={preview.problem} checking={preview.answered !== preview.key} timeZone={timeZone} />}
         <DragOverlay>{queueDrag ? <div className="drag-ghost">{tasks.get(queueDrag.replace("queue-task:", ""))?.name}</div> : null}</DragOverlay>
       </div>
     </DndContext>

@@ -130,7 +130,7 @@ function MoveForm({ task, timeZone, technicians, onMove }: { task: BoardTask; ti
   const pins = lockedFields(task);
   return (
     <form className="move-form" onSubmit={submit} aria-label="Move task">
-      <h3>Move “{task.name}” {pins.length > 0 && <span title={`locked: ${pins.join(", ")}`}>📌 {pins.join(", ")}</span>}</h3>
+      <h3>Move “{task.name}” {pins.length > 0 && <span title={`locked: ${pins.join(", ")}`}>◉ locked: {pins.join(", ")}</span>}</h3>
       <label>Technician{" "}
         <select value={tech} onChange={(e) => setTech(e.target.value)}>
           {technicians.map((t) => <option key={t.id} value={t.id}>{t.name}</option>)}
@@ -173,7 +173,7 @@ function Explain({ task, runId, diff, timeZone, refresh }: Props) {
         <table className="compact" data-testid="objective">
           <tbody>
             {Object.entries(detail.objective_breakdown).map(([k, v]) => (
-              <tr key={k}><th>{k}</th><td>{typeof v === "object" ? JSON.stringify(v) : String(v)}</td></tr>
+              <tr key={k}><th>{k}</th><td>{objectiveTerm(v)}</td></tr>
             ))}
           </tbody>
         </table>
@@ -200,6 +200,15 @@ function Explain({ task, runId, diff, timeZone, refresh }: Props) {
       )}
     </div>
   );
+}
+
+/** An objective term as `7350 × 10 = 73500` (value, weight, weighted), or as it came. */
+function objectiveTerm(term: unknown): string {
+  if (term && typeof term === "object" && "value" in term && "weight" in term && "weighted" in term) {
+    const t = term as { value: unknown; weight: unknown; weighted: unknown };
+    return `${t.value} × ${t.weight} = ${t.weighted}`;
+  }
+  return typeof term === "object" ? JSON.stringify(term) : String(term);
 }
 
 export function SidePanel(props: Props) {

@@ -24,6 +24,7 @@ export interface Block {
   className?: string;
   style?: string;
   type?: "range" | "background";
+  /** Draggable (in time and between rows); never removable from the board. */
   editable?: boolean;
 }
 
@@ -41,6 +42,8 @@ export interface TimelineHandle {
 interface Props {
   rows: Row[];
   blocks: Block[];
+  /** Background spans drawn over the blocks (the what-if's nearest slots), updated apart from them. */
+  overlay: Block[];
   window: { start: number; end: number };
   /** Spans not drawn (the shop's nights), so that the working hours get the width. */
   hidden: { start: number; end: number }[];
@@ -58,19 +61,22 @@ type VisTimeline = vis.Timeline;
 
 const SNAP_MS = 15 * 60 * 1000;
 
+type VisBlock = Omit<Block, "editable"> & { editable?: { updateTime: boolean; updateGroup: boolean; remove: boolean } };
+
 interface VisItem {
   id: string | number;
   group?: string | number;
   start: Date | number | string;
 }
 
-export default function Timeline({ rows, blocks, window: range, hidden, timeZone, onSelect, onDragging, onDrop, handle }: Props) {
+export default function Timeline({ rows, blocks, overlay, window: range, hidden, timeZone, onSelect, onDragging, onDrop, handle }: Props) {
   const container = useRef<HTMLDivElement>(null);
   const timeline = useRef<VisTimeline | null>(null);
-  const items = useRef(new DataSet<Block>());
+  const items = useRef(new DataSet<VisBlock>());
   const groups = useRef(new DataSet<Row>());
   // The block being dragged: updating it in the DataSet mid-drag would snap it back.
   const dragged = useRef<string | null>(null);
+  const overlayIds = useRef(new Set<string>());
   const callbacks = useRef({ onSelect, onDragging, onDrop });
   callbacks.current = { onSelect, onDragging, onDrop };
 
@@ -140,10 +146,11 @@ export default function Timeline({ rows, blocks, window: range, hidden, timeZone
 
   useEffect(() => {
     const d = items.current;
-    const keep = new Set(blocks.map((b) => b.id));
-    d.remove(d.getIds().filter((id) => !keep.has(String(id))));
-    d.update(dragged.current ? blocks.filter((b) => b.id !== dragged.current) : blocks);
-  }, [blocks]);
+    const next = new Set(overlay.map((b) => b.id));
+    d.remove([...overlayIds.current].filter((id) => !next.has(id)));
+    d.update(overlay.map(({ editable: _, ...b }) => b));
+    overlayIds.current = next;
+  }, [overlay]);
 
   useEffect(() => {
     timeline.current?.setOptions({ hiddenDates: hidden });
@@ -152,6 +159,16 @@ export default function Timeline({ rows, blocks, window: range, hidden, timeZone
   useEffect(() => {
     timeline.current?.setWindow(range.start, range.end, { animation: false });
   }, [range.start, range.end, timeZone]);
+
+  // Blocks last: the window and hidden spans are set before a thousand blocks are first drawn.
+  useEffect(() => {
+    const d = items.current;
+    const keep = new Set(blocks.map((b) => b.id));
+    d.remove(d.getIds().filter((id) => !keep.has(String(id)) && !overlayIds.current.has(String(id))));
+    const visible: VisBlock[] = blocks.map(({ editable, ...b }) =>
+      b.type === "background" ? b : { ...b, editable: { updateTime: Boolean(editable), updateGroup: Boolean(editable), remove: false } });
+    d.update(dragged.current ? visible.filter((b) => b.id !== dragged.current) : visible);
+  }, [blocks]);
 
   return <div ref={container} className="timeline" data-testid="timeline" />;
 }

@@ -1,11 +1,11 @@
 "use client";
 // The what-if answer for the slot under the cursor: feasible or what breaks, what would be pushed,
 // how lateness changes; shown beside the cursor while dragging.
+import { useEffect, useState } from "react";
 import type { WhatIf } from "@/lib/board";
 import { duration, shopTime } from "@/lib/time";
 
 interface Props {
-  at: { x: number; y: number };
   result: WhatIf | null;
   problem: string | null;
   /** The cursor is over a slot not answered yet: the answer shown is the previous slot's. */
@@ -13,7 +13,19 @@ interface Props {
   timeZone: string;
 }
 
-export function WhatIfCard({ at, result, problem, checking, timeZone }: Props) {
+/** The pointer's position, followed here so that a drag re-renders only this card. */
+function usePointer(): { x: number; y: number } {
+  const [at, setAt] = useState({ x: -1000, y: -1000 });
+  useEffect(() => {
+    const track = (e: PointerEvent) => setAt({ x: e.clientX, y: e.clientY });
+    window.addEventListener("pointermove", track);
+    return () => window.removeEventListener("pointermove", track);
+  }, []);
+  return at;
+}
+
+export function WhatIfCard({ result, problem, checking, timeZone }: Props) {
+  const at = usePointer();
   const style = { left: at.x + 18, top: at.y + 18 };
   const state = checking ? { "data-checking": "" } : {};
   if (problem) {

@@ -12,8 +12,22 @@ function format(timeZone: string, options: Intl.DateTimeFormatOptions): Intl.Dat
   return f;
 }
 
-/** Minutes the zone is ahead of UTC at `instant` (negative west of Greenwich). */
+const QUARTER_HOUR_MS = 900_000;
+const offsets = new Map<string, number>();
+
+/** Minutes the zone is ahead of UTC at `instant` (negative west of Greenwich). Offsets change only
+ * on whole quarter hours, so they are cached per quarter hour (the timeline asks very often). */
 export function zoneOffsetMinutes(timeZone: string, instant: number): number {
+  const key = `${timeZone}|${Math.floor(instant / QUARTER_HOUR_MS)}`;
+  let offset = offsets.get(key);
+  if (offset === undefined) {
+    offset = computeOffset(timeZone, instant);
+    offsets.set(key, offset);
+  }
+  return offset;
+}
+
+function computeOffset(timeZone: string, instant: number): number {
   const parts = format(timeZone, {
     year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit",
   }).formatToParts(new Date(instant));

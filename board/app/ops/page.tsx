@@ -28,17 +28,21 @@ export default function OpsPage() {
   const [ops, setOps] = useState<Ops | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const [timeZone, setTimeZone] = useState<string>("UTC");
 
   const load = useCallback(async () => {
     try {
-      const [queues, failed, waiting, runs, deliveries] = await Promise.all([
+      const now = Date.now();
+      const [shop, queues, failed, waiting, runs, deliveries] = await Promise.all([
+        // The board's smallest range: only for the shop's name and time zone.
+        ok(api.GET("/v1/board", { params: { query: { from: new Date(now).toISOString(), to: new Date(now + 60000).toISOString() } } })),
         ok(api.GET("/v1/ops/queues")),
         ok(api.GET("/v1/ops/jobs", { params: { query: { status: "failed", limit: 50 } } })),
         ok(api.GET("/v1/ops/jobs", { params: { query: { status: "queued", limit: 50 } } })),
         ok(api.GET("/v1/schedule_runs", { params: { query: { limit: 20 } } })),
         ok(api.GET("/v1/webhooks/deliveries", { params: { query: { limit: 20 } } })),
       ]);
+      setTimeZone(shop.shop.timezone);
       setOps({ queues, failed: failed.items, waiting: waiting.items, runs: runs.items, deliveries });
     } catch (e) {
       setProblem(errorText(e));
@@ -71,6 +75,7 @@ export default function OpsPage() {
       <header className="toolbar">
         <strong className="brand">bayflow ops</strong>
         <Link href="/">Board</Link>
+        <span className="muted">times in {timeZone}</span>
         <span className="muted">{me.display_name}</span>
       </header>
       <ProblemBanner text={problem} onClose={() => setProblem(null)} />
