@@ -40,6 +40,8 @@ interface Placement {
 
 interface Preview {
   key: string;
+  /** The slot under the cursor (its row and start). */
+  slot: Slot;
   /** The slot the shown answer is for; differs from `key` while the new slot is being checked. */
   answered: string | null;
   taskId: string;
@@ -171,7 +173,7 @@ export default function BoardView({ me }: { me: Me }) {
       const wo = workOrders.get(task.work_order_id);
       const late = (wo?.late_minutes ?? 0) > 0;
       const pins = lockedFields(task);
-      const parts = task.needs_parts && task.parts_ready_at ? ` ⏳ parts ${shopClock(timeZone, task.parts_ready_at)}` : "";
+      const parts = task.needs_parts ? ` · parts ${task.parts_ready_at ? `ETA ${shopClock(timeZone, task.parts_ready_at)}` : "no ETA"}` : "";
       const head = `${pins.length ? "◉" : ""}${late ? "⚑" : ""}#${wo?.number ?? "?"}`;
       const title = [
         `#${wo?.number ?? "?"} ${task.name} (${task.status})`,
@@ -251,9 +253,9 @@ export default function BoardView({ me }: { me: Me }) {
         const result = await ok(api.POST("/v1/schedule/what-if", {
           body: { task_id: slot.taskId, ...target(slot), start: new Date(slot.start).toISOString() },
         }));
-        if (previewKey.current === key) setPreview({ key, answered: key, taskId: slot.taskId, result, problem: null });
+        if (previewKey.current === key) setPreview({ key, slot, answered: key, taskId: slot.taskId, result, problem: null });
       } catch (e) {
-        if (previewKey.current === key) setPreview({ key, answered: key, taskId: slot.taskId, result: null, problem: errorText(e) });
+        if (previewKey.current === key) setPreview({ key, slot, answered: key, taskId: slot.taskId, result: null, problem: errorText(e) });
       } finally {
         whatIfBusy.current = false;
       }
@@ -275,7 +277,7 @@ export default function BoardView({ me }: { me: Me }) {
       const key = `${slot.taskId}|${slot.group}|${slot.start}`;
       if (key === previewKey.current) return;
       previewKey.current = key;
-      setPreview((p) => (p && p.taskId === slot.taskId ? { ...p, key } : { key, answered: null, taskId: slot.taskId, result: null, problem: null }));
+      setPreview((p) => (p && p.taskId === slot.taskId ? { ...p, key, slot } : { key, slot, answered: null, taskId: slot.taskId, result: null, problem: null }));
       if (whatIfBusy.current) whatIfNext.current = slot;
       else void sendWhatIf(slot);
     },
@@ -377,6 +379,11 @@ export default function BoardView({ me }: { me: Me }) {
   const bayTypes = useMemo(() => [...new Set(bays.map((b) => b.bay_type))].sort(), [bays]);
 
   const selectedTask = selected ? tasks.get(selected) ?? null : null;
+  // The keyboard's way to a block: its work order number and name, to select it and bring it into view.
+  const taskByLabel = useMemo(
+    () => new Map((board?.tasks ?? []).filter(isPlaced).map((t) => [`#${t.work_order_number} ${t.name}`, t.id])),
+    [board],
+  );
   const step = zoom === "week" ? 7 * DAY_MS : DAY_MS;
   const runState = progress?.run ? `${progress.run.step} ${progress.run.status}` : "queued";
   const running = progress && !progress.problem && !(progress.run && ["succeeded", "failed"].includes(progress.run.status));
@@ -421,6 +428,18 @@ export default function BoardView({ me }: { me: Me }) {
             {progress && (progress.problem ?? (running ? `Re-optimizing: ${runState}…` : `Last run ${progress.run?.status}`))}
           </span>
           <span className={`live ${live ? "on" : "off"}`} data-testid="live" title="Server events">{live ? "● live" : "○ offline"}</span>
+          <label className="find">
+            <span className="muted">Find</span>{" "}
+            <input list="board-tasks" placeholder="#12 task…" aria-label="Find a task on the board" onChange={(e) => {
+              const id = taskByLabel.get(e.target.value);
+              if (!id) return;
+              setSelected(id);
+              setOpenWorkOrder(tasks.get(id)?.work_order_id ?? null);
+              timelineHandle.current?.select(id);
+              e.target.value = "";
+            }} />
+            <datalist id="board-tasks">{[...taskByLabel.keys()].map((label) => <option key={label} value={label} />)}</datalist>
+          </label>
           <Link href="/ops/">Ops</Link>
           <span className="muted">{me.display_name}</span>
           <button type="button" onClick={signOut}>Sign out</button>
@@ -451,7 +470,7 @@ export default function BoardView({ me }: { me: Me }) {
                        }} />
           )}
         </div>
-        {preview && timeZone && <WhatIfCard result={preview.result} problem={preview.problem} checking={preview.answered !== preview.key} timeZone={timeZone} />}
+        {preview && timeZone && <WhatIfCard slot={preview.slot} result={preview.result} problem={preview.problem} checking={preview.answered !== preview.key} timeZone={timeZone} />}
         <DragOverlay>{queueDrag ? <div className="drag-ghost">{tasks.get(queueDrag.replace("queue-task:", ""))?.name}</div> : null}</DragOverlay>
       </div>
     </DndContext>

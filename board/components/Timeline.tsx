@@ -37,6 +37,8 @@ export interface Slot {
 export interface TimelineHandle {
   /** The row and (snapped) time under a viewport point, or null outside the rows. */
   slotAt(x: number, y: number): { group: string; start: number } | null;
+  /** Selects a block and scrolls it into view. */
+  select(taskId: string): void;
 }
 
 interface Props {
@@ -84,12 +86,16 @@ export default function Timeline({ rows, blocks, overlay, window: range, hidden,
     slotAt(x, y) {
       const t = timeline.current;
       if (!t) return null;
-      const target = document.elementFromPoint(x, y);
-      if (!target || !container.current?.contains(target)) return null;
+      // The first element under the point inside the timeline (a drag's ghost may be on top).
+      const target = document.elementsFromPoint(x, y).find((e) => container.current?.contains(e));
+      if (!target) return null;
       const props = t.getEventProperties({ clientX: x, clientY: y, target } as unknown as Event);
       if (props.group == null || props.what === "axis") return null;
       const time = props.snappedTime ?? props.time;
       return { group: String(props.group), start: new Date(time as Date).getTime() };
+    },
+    select(taskId) {
+      timeline.current?.setSelection([taskId], { focus: true, animation: { zoom: false } });
     },
   }));
 

@@ -3,9 +3,11 @@
 // how lateness changes; shown beside the cursor while dragging.
 import { useEffect, useState } from "react";
 import type { WhatIf } from "@/lib/board";
+import type { Slot } from "./Timeline";
 import { duration, shopTime } from "@/lib/time";
 
 interface Props {
+  slot: Slot;
   result: WhatIf | null;
   problem: string | null;
   /** The cursor is over a slot not answered yet: the answer shown is the previous slot's. */
@@ -24,10 +26,11 @@ function usePointer(): { x: number; y: number } {
   return at;
 }
 
-export function WhatIfCard({ result, problem, checking, timeZone }: Props) {
+export function WhatIfCard({ slot, result, problem, checking, timeZone }: Props) {
   const at = usePointer();
   const style = { left: at.x + 18, top: at.y + 18 };
-  const state = checking ? { "data-checking": "" } : {};
+  // Which slot the card is about, for tests and tools: its row and start; data-checking while unanswered.
+  const state = { "data-row": slot.group, "data-start": new Date(slot.start).toISOString(), ...(checking ? { "data-checking": "" } : {}) };
   if (problem) {
     return (
       <div className="whatif infeasible" style={style} role="status" data-testid="whatif" {...state}>

@@ -42,7 +42,6 @@ async function signIn(context, email) {
   await page.waitForURL(`${BASE}/board/`);
   await page.locator(".vis-item.task").first().waitFor();
   await page.locator('[data-testid="live"].on').waitFor();
-  watchWhatIf(page);
   return page;
 }
 
@@ -51,14 +50,6 @@ const week = () => {
   const to = new Date(Date.now() + 14 * 86400000).toISOString();
   return api("GET", `/v1/board?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`).then((r) => r.body);
 };
-
-/** The start of the last what-if the page asked for. */
-const lastWhatIf = new WeakMap();
-function watchWhatIf(page) {
-  page.on("request", (r) => {
-    if (r.url().endsWith("/v1/schedule/what-if")) lastWhatIf.set(page, Date.parse(JSON.parse(r.postData()).start));
-  });
-}
 
 /** Drags a task's block onto a row at its current start: sideways first (a vertical drag never
  * starts), then along the row until the slot under the cursor is the block's start again. */
@@ -72,10 +63,11 @@ async function dragTo(page, taskId, rowId, start, whileHeld) {
   await page.mouse.down();
   await page.mouse.move(x + 20, box.y + box.height / 2, { steps: 4 });
   await page.mouse.move(x + 20, row.y + row.height / 2, { steps: 8 });
+  const card = page.locator('[data-testid="whatif"]');
   for (const dx of [0, 4, 8, 12, 16, 20, 24, -4, -8, -12]) {
     await page.mouse.move(x + dx, row.y + row.height / 2, { steps: 2 });
-    await page.waitForTimeout(120);
-    if (lastWhatIf.get(page) === Date.parse(start)) break;
+    await page.waitForTimeout(50);
+    if (Date.parse(await card.getAttribute("data-start")) === Date.parse(start)) break;
   }
   try {
     return await whileHeld();
@@ -155,8 +147,9 @@ test("dragging a task to another technician previews, writes the chosen locks, r
   await showDayOf(first, task.id);
   await first.locator('[data-testid="locks"] input[value="technician"]').check();
   const verdict = await dragTo(first, task.id, tech.id, task.planned_start, async () => {
-    const card = first.locator('[data-testid="whatif"]:not([data-checking])');
+    const card = first.locator(`[data-testid="whatif"][data-row="${tech.id}"]:not([data-checking])`);
     await card.waitFor();
+    assert.equal(Date.parse(await card.getAttribute("data-start")), Date.parse(task.planned_start));
     return card.innerText();
   });
   assert.match(verdict, /^Feasible/, verdict);
@@ -226,6 +219,47 @@ test("a drop on a technician without the skill shows the refusal and writes noth
   await problem.getByRole("button", { name: "Dismiss" }).click();
 });
 
+test("a queue task dragged onto the board is checked under the cursor; a refused placement writes nothing", async () => {
+  const board = await week();
+  const waiting = board.tasks.find((t) => !t.planned_start && t.needs_parts && !t.parts_ready_at);
+  assert.ok(waiting, "the demo shop has an unscheduled task waiting on parts with no ETA");
+  const before = (await api("GET", `/v1/tasks/${waiting.id}`)).body;
+  const source = await first.locator(`[data-testid="queue-unscheduled"] [data-task-id="${waiting.id}"]`).boundingBox();
+  const tech = board.technicians.find((t) => !waiting.required_skill || t.skills.includes(waiting.required_skill));
+  const row = await first.locator(`.vis-label.row-${tech.id}`).boundingBox();
+  const lane = await first.locator('[data-testid="timeline"] .vis-center').boundingBox();
+  await first.mouse.move(source.x + 20, source.y + 10);
+  await first.mouse.down();
+  await first.mouse.move(source.x + 40, source.y + 20, { steps: 4 });
+  await first.mouse.move(lane.x + lane.width / 2, row.y + row.height / 2, { steps: 12 });
+  try {
+    const card = first.locator('[data-testid="whatif"]:not([data-checking])');
+    await card.waitFor();
+    assert.match(await card.innerText(), /^Not feasible[\s\S]*parts/);
+  } finally {
+    await first.mouse.up();
+  }
+  const problem = first.locator('[data-testid="problem"]');
+  await problem.waitFor();
+  assert.match(await problem.innerText(), /parts/);
+  const after = (await api("GET", `/v1/tasks/${waiting.id}`)).body;
+  assert.equal(after.version, before.version, "nothing written");
+  assert.equal(after.planned_start, null);
+  await problem.getByRole("button", { name: "Dismiss" }).click();
+});
+
+test("the keyboard finds a block and opens its work order", async () => {
+  const board = await week();
+  const label = (t) => `#${t.work_order_number} ${t.name}`;
+  const task = board.tasks.find((t) => t.planned_start && t.technician_id && t.status === "scheduled"
+    && board.tasks.filter((o) => label(o) === label(t)).length === 1);
+  const find = first.getByLabel("Find a task on the board");
+  await find.focus();
+  await find.fill(label(task));
+  await first.locator(`.vis-item.task-${task.id}.vis-selected`).waitFor();
+  await first.locator('[data-testid="details"]', { hasText: `WO #${task.work_order_number}` }).waitFor();
+});
+
 test("a needs_review work order's plan is edited and approved from the queue, then scheduled", async () => {
   const created = await api("POST", "/v1/work_orders", {
     description: "Customer asks us to recalibrate the zorblax quuxinator on the rear flange", asset_kind: "vehicle",
@@ -252,7 +286,11 @@ test("a needs_review work order's plan is edited and approved from the queue, th
   assert.deepEqual(wo.tasks.map((t) => t.name).sort(), ["Inspect the rear flange", "Road test"]);
   const road = wo.tasks.find((t) => t.name === "Road test");
   assert.equal(road.depends_on.length, 1);
-  await first.locator(`.vis-item.task-${road.id}`).waitFor({ timeout: 10000 });
+  await until("the board to receive the new plan", async () => {
+    const b = await week();
+    return b.tasks.some((t) => t.id === road.id && t.planned_start);
+  }, 10000);
+  await showDayOf(first, road.id);
 });
 
 test("the ops page retries a failed job", async () => {
