@@ -22,7 +22,9 @@ def caller_transaction(s: Settings, claims: dict, request_id: str) -> Iterator[p
     """A connection inside a read-only transaction acting as the caller (role `authenticated`, their claims)."""
     own_login = s.bayflow_api_database_url
     url = plain_url(own_login or s.database_url or database_url())
-    with psycopg.connect(url, application_name="bayflow-api-caller") as conn:
+    # Behind a transaction-mode pooler a prepared statement may be gone by the next transaction.
+    prepare = {} if s.bayflow_api_statement_cache else {"prepare_threshold": None}
+    with psycopg.connect(url, application_name="bayflow-api-caller", **prepare) as conn:
         if not own_login:
             conn.execute(f"set role {API_ROLE}")
             conn.commit()

@@ -1,6 +1,7 @@
 """The what-if of a proposed move (`scheduler.whatif`) against the shop as the caller sees it:
 the shop is loaded the way the scheduling pipeline loads it, the proposal judged against the
-current plan, and the answer turned into the API's `WhatIfResult` (ids, times, names)."""
+current plan, and the answer turned into the API's `WhatIfResult` (ids, times, names). The
+loaded shop is reused while it is unchanged (`api.shop_snapshots`)."""
 import asyncio
 import math
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from api.deps import Principal, request_id
 from api.problems import ProblemError
 from api.schemas.schedule import LatenessChange, Placement, PushedTask, Slot, Violation, WhatIfRequest, WhatIfResult
 from api.schemas.tasks import Task
+from api.shop_snapshots import ShopSnapshots, fingerprint
 from pipelines.schedule_run import LoadedShop, load_problem
 from scheduler.problem import Assignment, Problem
 from scheduler.whatif import BadProposal, Proposal, WhatIf, what_if
@@ -41,17 +43,28 @@ def placements_of(loaded: LoadedShop) -> dict[str, Assignment]:
 
 
 def _horizon(task: Task, body: WhatIfRequest, days: int) -> tuple[datetime, int]:
-    """From this minute, long enough to hold the proposal (and the task's current place)."""
+    """From this minute, long enough to hold the proposal (and the task's current place); in whole
+    weeks past the planning horizon, so that proposals a few days apart share a snapshot."""
     now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
     latest = max([m for m in (body.start, task.planned_start) if m is not None], default=now)
     needed = math.ceil((latest - now + timedelta(minutes=task.duration_minutes)) / timedelta(days=1)) + 1
-    return now, min(MAX_DAYS, max(days, needed))
+    return now, min(MAX_DAYS, days if needed <= days else 7 * math.ceil(needed / 7))
 
 
-def _judge(request: Request, principal: Principal, body: WhatIfRequest, start: datetime, days: int):
-    s = request.app.state.settings
-    with caller_transaction(s, principal.claims, request_id(request)) as conn:
-        loaded = load_problem(conn, start, days)
+def _snapshots(request: Request) -> ShopSnapshots:
+    state = request.app.state
+    if getattr(state, "shop_snapshots", None) is None:
+        state.shop_snapshots = ShopSnapshots()
+    return state.shop_snapshots
+
+
+def _judge(request: Request, principal: Principal, body: WhatIfRequest, start: datetime, days: int,
+           shop_key: tuple) -> tuple[WhatIf, Problem]:
+    def load() -> LoadedShop:
+        with caller_transaction(request.app.state.settings, principal.claims, request_id(request)) as conn:
+            return load_problem(conn, start, days)
+
+    loaded = _snapshots(request).get((shop_key, start, days), load)
     problem = loaded.problem
     minute = None if body.start is None else int((body.start - start).total_seconds() // 60)
     proposal = Proposal(str(body.task_id), body.technician_id and str(body.technician_id),
@@ -67,12 +80,14 @@ async def judge(request: Request, principal: Principal, conn: AsyncConnection, b
         raise ProblemError(409, "Task not open", f"task {task.id} is {task.status}; it cannot move",
                            [{"field": "task_id", "message": f"the task is {task.status}"}])
     start, days = _horizon(task, body, request.app.state.settings.bayflow_schedule_horizon_days)
+    shop_key = await fingerprint(conn)
     try:
-        answer, problem = await asyncio.to_thread(_judge, request, principal, body, start, days)
+        answer, problem = await asyncio.to_thread(_judge, request, principal, body, start, days, shop_key)
     except BadProposal as bad:
         status, title = (409, "Task not open") if bad.field == "task_id" else (422, "Invalid move")
         if bad.field == "task_id":
-            bad.message = f"task {task.id} is not open: its work order is done or cancelled"
+            bad.message = (f"task {task.id} is not among the tasks the schedule plans: its work order is closed,"
+                           " or it is in progress past its planned end")
         raise ProblemError(status, title, bad.message, [{"field": bad.field, "message": bad.message}]) from None
     return Judgement(answer, problem, await to_result(conn, problem, answer))
 

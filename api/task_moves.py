@@ -6,6 +6,7 @@ is judged on a snapshot read outside its own transaction, so the next one waits 
 """
 import json
 from datetime import datetime
+from typing import NoReturn
 from uuid import UUID
 
 from sqlalchemy import text
@@ -58,10 +59,10 @@ async def write_placement(conn: AsyncConnection, task: Task, to: Placement, lock
         "bay": to.bay_id, "lock_start": "start" in lock, "lock_technician": "technician" in lock,
         "lock_bay": "bay" in lock})).first()
     if written is None:  # changed between reading and writing (a pipeline's write-back)
-        await stale(conn, task.id)
+        await _stale(conn, task.id)
 
 
-async def stale(conn: AsyncConnection, task_id: UUID):
+async def _stale(conn: AsyncConnection, task_id: UUID) -> NoReturn:
     current = (await conn.execute(VERSION, {"id": task_id})).scalar()
     raise ProblemError(409, "Version conflict", f"task {task_id} changed while the move was judged; try again",
                        [{"field": "version", "message": f"stale: current version is {current}"}],

@@ -125,7 +125,7 @@ def what_if(problem: Problem, placements: Mapping[str, Assignment], proposal: Pr
         if given is not None and given not in known:
             raise BadProposal(name, f"no active {name.removesuffix('_id')} {given}")
     current = placements.get(task.id)
-    start = proposal.start if proposal.start is not None else (current.start if current else None)
+    start = proposal.start if proposal.start is not None else (current.start if current else task.lock.start)
     if start is None:
         raise BadProposal("start", f"'{task.name}' is not placed: give a start")
     end = start + task.duration

@@ -3,7 +3,7 @@
 Shifts, time off and bay downtime are the calendar's occurrences in the range, recurring on
 the shop's wall clock (the scheduler's own expansion, `pipelines.schedule_run.occurrences`).
 """
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 

@@ -175,3 +175,57 @@ def test_a_patch_that_moves_a_task_is_judged_like_a_move(client, as_user, shop, 
                            headers=as_user(DISPATCHER, **{"If-Match": '"2"'}))
     assert renamed.status_code == 200
     assert scalar(shop_db, "select count(*) from public.events") == 2
+
+
+def test_the_what_if_sees_every_change_since_the_last_one(client, as_user, shop, shop_db):
+    """The loaded shop is reused between what-ifs only while nothing it is built from changed."""
+    def ask():
+        return client.post("/v1/schedule/what-if", headers=as_user(DISPATCHER), json={
+            "task_id": str(shop.oil), "technician_id": str(TECHNICIAN_C), "start": shop.at(12).isoformat()}).json()
+
+    assert ask()["feasible"] is True
+    assert ask()["feasible"] is True  # the same shop again
+    with psycopg.connect(shop_db) as conn:  # written behind the API's back: Cy is off 11:00-13:00
+        event = conn.execute("insert into public.calendar_events (kind, technician_id, starts_at, ends_at)"
+                             " values ('time_off', %s, %s, %s) returning id",
+                             (TECHNICIAN_C, shop.at(11), shop.at(13))).fetchone()[0]
+    assert [v["kind"] for v in ask()["violations"]] == ["time_off"]
+    with psycopg.connect(shop_db) as conn:
+        conn.execute("delete from public.calendar_events where id = %s", (event,))
+        conn.execute("update public.tasks set assigned_technician_id = %s, planned_start = %s, planned_end = %s"
+                     " where id = %s", (TECHNICIAN_C, shop.at(12), shop.at(13), shop.inspect))
+    assert [v["kind"] for v in ask()["violations"]] == ["overlap"]
+    with psycopg.connect(shop_db) as conn:
+        conn.execute("update public.technicians set skills = '{}' where id = %s", (TECHNICIAN_C,))
+        conn.execute("update public.tasks set required_skill = 'general' where id = %s", (shop.oil,))
+    assert {v["kind"] for v in ask()["violations"]} == {"overlap", "skill"}
+
+
+def test_a_move_is_delivered_to_webhook_subscribers(client, as_user, shop, shop_db):
+    with psycopg.connect(shop_db) as conn:
+        conn.execute("insert into public.webhook_subscriptions (url, event_types) values"
+                     " ('http://127.0.0.1:9/moves', '{task.moved}'), ('http://127.0.0.1:9/other', '{schedule.published}')")
+    moved = client.post("/v1/schedule/moves", headers=as_user(DISPATCHER), json={
+        "task_id": str(shop.pads), "technician_id": str(TECHNICIAN_B), "start": shop.at(11).isoformat()})
+    assert moved.status_code == 200, moved.text
+    (event_id,), = query(shop_db, "select id from public.events")
+    (delivery_id, event_type, payload), = query(
+        shop_db, "select id, event_type, payload from public.webhook_deliveries where event_id = %s", (str(event_id),))
+    assert event_type == "task.moved" and payload["task_id"] == str(shop.pads)
+    assert payload["to"]["technician_id"] == str(TECHNICIAN_B)
+    assert scalar(shop_db, "select count(*) from public.job_queue where actor = 'deliver_webhook'"
+                           " and message->'args'->>0 = %s", (str(delivery_id),)) == 1
+
+
+def test_tasks_that_are_not_planned_any_more_cannot_move(client, as_user, shop, shop_db):
+    with psycopg.connect(shop_db) as conn:
+        conn.execute("update public.tasks set status = 'done' where id = %s", (shop.inspect,))
+        conn.execute("update public.work_orders set status = 'cancelled' where id = %s", (shop.wo_oil,))
+    done = client.post("/v1/schedule/what-if", headers=as_user(DISPATCHER),
+                       json={"task_id": str(shop.inspect), "technician_id": str(TECHNICIAN_B)})
+    assert done.status_code == 409 and done.json()["errors"] == [{"field": "task_id", "message": "the task is done"}]
+    closed = client.post("/v1/schedule/moves", headers=as_user(DISPATCHER), json={
+        "task_id": str(shop.oil), "technician_id": str(TECHNICIAN_B), "start": shop.at(12).isoformat()})
+    assert closed.status_code == 409 and "its work order is closed" in closed.json()["detail"]
+    assert client.post("/v1/schedule/what-if", headers=as_user(DISPATCHER), json={
+        "task_id": "00000000-0000-4000-e000-000000000000", "start": shop.at(12).isoformat()}).status_code == 404

@@ -196,3 +196,6 @@ def test_bad_proposals_name_the_field():
     with pytest.raises(BadProposal) as unplaced:
         what_if(problem, base, Proposal("d", technician="ben"))
     assert unplaced.value.field == "start"
+    # a task the last run could not place keeps its locked start: that is where it is proposed
+    problem, base = small_shop(d={"lock": Lock(start=600)})
+    assert what_if(problem, base, Proposal("d", technician="ben")).placement.start == 600
