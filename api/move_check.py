@@ -87,7 +87,8 @@ async def judge(request: Request, principal: Principal, conn: AsyncConnection, b
         status, title = (409, "Task not open") if bad.field == "task_id" else (422, "Invalid move")
         if bad.field == "task_id":
             bad.message = (f"task {task.id} is not among the tasks the schedule plans: its work order is closed,"
-                           " or it is in progress past its planned end")
+                           " it is in progress or paused past its planned end, or it is blocked or waits on a"
+                           " blocked task")
         raise ProblemError(status, title, bad.message, [{"field": bad.field, "message": bad.message}]) from None
     return Judgement(answer, problem, await to_result(conn, problem, answer))
 

@@ -17,8 +17,8 @@ from api.deps import Principal
 from api.problems import ProblemError
 from api.schemas.schedule import Placement, WhatIfResult
 from api.schemas.tasks import Task
-from pipelines.webhooks import delivery_message
 from tasks.enqueue import enqueue_async
+from tasks.webhook_actors import delivery_message
 
 SERIALISE_MOVES = text("select pg_advisory_xact_lock(hashtextextended('bayflow:task-moves', 0))")
 

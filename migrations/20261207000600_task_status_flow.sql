@@ -7,7 +7,9 @@
 --   in_progress -> paused | done | blocked
 --   paused      -> in_progress | blocked
 --   blocked     -> in_progress
--- and never back from `done` (nor out of `cancelled`). Dispatchers and workers may set any
+-- and never back from `done` (nor out of `cancelled`). A technician's change of any other
+-- field is refused naming all of them, comma-separated, as the error's COLUMN (as in
+-- 20261207000310; api/db_errors.py lists them in the problem's `errors`). Dispatchers and workers may set any
 -- status. For everyone: `blocked` needs a reason (cleared when the task leaves `blocked`),
 -- the first `in_progress` records actual_start, `done` records actual_end (and leaving
 -- `done` clears it).
@@ -40,7 +42,7 @@ begin
     if changed is not null then
       raise exception 'technicians may change only status, notes and blocked_reason of their tasks, not %',
         array_to_string(changed, ', ')
-        using errcode = 'insufficient_privilege', column = changed[1],
+        using errcode = 'insufficient_privilege', column = array_to_string(changed, ','),
               hint = 'ask a dispatcher to change the other fields';
     end if;
     if new.status is distinct from old.status then

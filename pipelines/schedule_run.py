@@ -3,8 +3,11 @@ save one `schedule_runs` row with its `schedule_items` and write the plan back o
 the tasks — all written in one transaction.
 
 Tasks are read with their `version`; if one changed while the solver ran, nothing is
-written and `StaleSchedule` is raised (run again). In-progress tasks with a technician
-and a planned end occupy their technician and bay until that end; they are not re-planned.
+written and `StaleSchedule` is raised (run again). In-progress and paused tasks with a
+technician and a planned end occupy their technician and bay until that end; they are not
+re-planned. A blocked task stays as it is, unplaced in the run with its reason; the tasks
+waiting on it (directly or not) are unplaced too, quoting it. The write-back changes the
+status of pending and scheduled tasks only.
 """
 import json
 import uuid
@@ -23,9 +26,10 @@ SHOP_TIMEZONE = "select timezone from public.shop_settings"
 OPEN_TASKS = """
 select t.id, t.name, t.work_order_id, t.duration_minutes, t.required_skill, t.required_bay_type,
        t.needs_parts, t.parts_ready_at, t.status, t.assigned_technician_id, t.bay_id,
-       t.planned_start, t.planned_end, t.lock_start, t.lock_technician, t.lock_bay, t.version
+       t.planned_start, t.planned_end, t.lock_start, t.lock_technician, t.lock_bay, t.version,
+       t.blocked_reason
   from public.tasks t join public.work_orders w on w.id = t.work_order_id
- where t.status in ('pending', 'scheduled', 'in_progress')
+ where t.status in ('pending', 'scheduled', 'in_progress', 'paused', 'blocked')
    and w.status not in ('done', 'cancelled')
  order by w.number, t.position, t.id
 """
@@ -70,7 +74,7 @@ update public.tasks
        assigned_technician_id = case when lock_technician then assigned_technician_id else %(technician)s end,
        bay_id = case when lock_bay then bay_id else %(bay)s end,
        status = 'scheduled', unplaced_reason = null
- where id = %(id)s and version = %(version)s
+ where id = %(id)s and version = %(version)s and status in ('pending', 'scheduled')
 """
 
 # A task the run could not place loses its stale plan (locked fields stay) and says why.
@@ -81,7 +85,7 @@ update public.tasks
        assigned_technician_id = case when lock_technician then assigned_technician_id end,
        bay_id = case when lock_bay then bay_id end,
        status = 'pending', unplaced_reason = %(reason)s
- where id = %(id)s and version = %(version)s
+ where id = %(id)s and version = %(version)s and status in ('pending', 'scheduled')
 """
 
 
@@ -101,6 +105,7 @@ def run_schedule(conn, triggered_by: str, *, now: datetime | None = None,
     run_id = uuid.uuid4()
     problem = loaded.problem
     unplaced = {t: reasons for t, reasons in result.unscheduled.items() if t not in loaded.in_progress}
+    unplaced.update(loaded.held)
     with conn.transaction():
         conn.execute(INSERT_RUN, {
             "id": run_id, "status": result.status, "objective": result.objective, "best_bound": result.best_bound,
@@ -111,7 +116,8 @@ def run_schedule(conn, triggered_by: str, *, now: datetime | None = None,
             "diagnoses": json.dumps([d.to_dict() for d in result.diagnoses]),
             "lateness": json.dumps(result.lateness),
             "placed": sum(1 for i in result.items if i.task not in loaded.in_progress), "unplaced": len(unplaced),
-            "unplaced_minutes": sum(problem.task_by_id[t].duration for t in unplaced),
+            "unplaced_minutes": sum(problem.task_by_id[t].duration if t in problem.task_by_id
+                                    else loaded.held_minutes[t] for t in unplaced),
         })
         rows = []
         for item in result.items:
@@ -124,6 +130,8 @@ def run_schedule(conn, triggered_by: str, *, now: datetime | None = None,
                                       "technician": item.technician, "bay": item.bay})
         for task_id, reasons in unplaced.items():  # in-progress ones stay in progress; the diagnoses say why
             rows.append((run_id, task_id, None, None, None, None, json.dumps(reasons)))
+            if task_id in loaded.blocked:
+                continue  # its technician keeps it, to unblock it
             _update(conn, UNPLAN_TASK, {"id": task_id, "version": loaded.versions[task_id],
                                         "reason": "; ".join(reasons)})
         with conn.cursor() as cur:
@@ -143,8 +151,14 @@ def _whole_minute(moment: datetime) -> datetime:
 
 
 class LoadedShop:
-    def __init__(self, problem: Problem, versions: dict[str, int], in_progress: set[str]):
+    """The shop as the scheduler sees it. `in_progress`: tasks fixed where they are (in progress or
+    paused); `held`: tasks left out of the problem with the reasons they cannot be placed (blocked
+    tasks, in `blocked`, and the open tasks waiting on them), `held_minutes` their durations."""
+
+    def __init__(self, problem: Problem, versions: dict[str, int], in_progress: set[str],
+                 held: dict[str, list[str]], blocked: set[str], held_minutes: dict[str, int]):
         self.problem, self.versions, self.in_progress = problem, versions, in_progress
+        self.held, self.blocked, self.held_minutes = held, blocked, held_minutes
 
 
 def load_problem(conn, start: datetime, days: int) -> LoadedShop:
@@ -170,12 +184,15 @@ def load_problem(conn, start: datetime, days: int) -> LoadedShop:
         for os, oe in occurrences(s, e, recurrence, until, tz, start, end):
             target.setdefault(key, []).append(Window(minute(os), minute(oe)))
 
+    held, blocked, held_minutes = _held(task_rows, preds)
     tasks, versions, in_progress, busy = [], {}, set(), {}
     for (tid, name, wo, duration, skill, bay_type, needs_parts, parts_at, status, tech, bay,
-         p_start, p_end, lock_start, lock_tech, lock_bay, version) in task_rows:
+         p_start, p_end, lock_start, lock_tech, lock_bay, version, _reason) in task_rows:
         tid = str(tid)
         versions[tid] = version
-        if status == "in_progress":
+        if tid in held:
+            continue
+        if status in ("in_progress", "paused"):  # a paused task keeps its technician, bay and time
             if tech is None or p_end is None or p_end <= start:
                 continue  # nothing to block any more: dependents may start now
             in_progress.add(tid)
@@ -194,7 +211,7 @@ def load_problem(conn, start: datetime, days: int) -> LoadedShop:
 
     previous = []
     for (tid, _, _, duration, _, _, _, _, status, tech, bay, p_start, p_end, *_rest) in task_rows:
-        if status == "scheduled" and tech is not None and p_start is not None:
+        if status == "scheduled" and tech is not None and p_start is not None and str(tid) not in held:
             previous.append(Assignment(str(tid), str(tech), str(bay) if bay else None, minute(p_start), minute(p_end)))
 
     technicians = []
@@ -215,7 +232,28 @@ def load_problem(conn, start: datetime, days: int) -> LoadedShop:
     weights = Weights(**settings().bayflow_schedule_weights)
     # The horizon starts at `start` on the shop's clock, so reasons read in shop-local time.
     problem = Problem(start.astimezone(tz), horizon, technicians, bays, work_orders, tasks, previous, weights)
-    return LoadedShop(problem, versions, in_progress)
+    return LoadedShop(problem, versions, in_progress, held, blocked, held_minutes)
+
+
+def _held(task_rows, preds: dict[str, list[str]]) -> tuple[dict[str, list[str]], set[str], dict[str, int]]:
+    """The tasks no schedule may place yet, with why: each blocked task (its reason quoted) and each
+    pending or scheduled task waiting on one, directly or through others; the blocked ones; their minutes."""
+    rows = {str(r[0]): r for r in task_rows}
+    blocked = {tid for tid, r in rows.items() if r[8] == "blocked"}
+    held = {tid: [f"blocked: {rows[tid][17] or 'no reason given'}"] for tid in blocked}
+    changed = True
+    while changed:  # dependents of held tasks, to a fixed point
+        changed = False
+        for tid, r in rows.items():
+            if tid in held or r[8] not in ("pending", "scheduled"):
+                continue
+            waits = [p for p in preds.get(tid, []) if p in held]
+            if waits:
+                held[tid] = [f"waits on '{rows[p][1]}', " + ("blocked: " + (rows[p][17] or "no reason given")
+                                                            if p in blocked else "which cannot be placed yet")
+                             for p in waits]
+                changed = True
+    return held, blocked, {tid: rows[tid][3] for tid in held}
 
 
 def occurrences(starts_at: datetime, ends_at: datetime, recurrence: str, until: date | None, tz: ZoneInfo,

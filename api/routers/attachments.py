@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Header, Query, Request
@@ -222,17 +222,18 @@ async def delete_attachment(attachment_id: UUID, request: Request, conn: Connect
 
 
 @router.get("/v1/attachments/{attachment_id}/content", response_class=StreamingResponse,
-            responses={200: {"content": {t: {} for t in STORED_TYPES}, "description": "the file"}})
+            responses={200: {"content": {t: {"schema": {"type": "string", "format": "binary"}} for t in STORED_TYPES},
+                             "description": "the file"},
+                       403: {"description": "the download link is invalid or expired"}})
 async def download_attachment(
     attachment_id: UUID, request: Request,
-    variant: Annotated[str, Query(pattern="^(content|thumbnail)$")],
-    content_type: Annotated[str, Query(alias="type", description="content type the link was signed for")],
-    expires: Annotated[int, Query(description="unix seconds")],
+    variant: Annotated[Literal[VARIANTS], Query(description="the file or its thumbnail, as signed")],
+    content_type: Annotated[Literal[STORED_TYPES], Query(alias="type", description="content type the link was signed for")],
+    expires: Annotated[int, Query(ge=0, le=2**63 - 1, description="unix seconds")],
     signature: Annotated[str, Query(max_length=128)],
 ):
     """Download through a signed URL from the attachment's `url` / `thumbnail_url` (no bearer token)."""
-    if content_type not in STORED_TYPES or variant not in VARIANTS \
-            or not link_signer(request).valid(attachment_id, variant, content_type, expires, signature):
+    if not link_signer(request).valid(attachment_id, variant, content_type, expires, signature):
         raise ProblemError(403, "Forbidden", "the download link is invalid or expired; read the attachment again",
                            [{"field": "signature", "message": "invalid or expired"}])
     content_key, thumbnail_key = object_keys(attachment_id)

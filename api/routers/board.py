@@ -8,7 +8,6 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import AwareDatetime
 from sqlalchemy import text
 
 from api.deps import Connection, require_roles
@@ -16,6 +15,7 @@ from api.problems import ProblemError
 from api.schemas.board import (
     Asset, Board, BoardBay, BoardRange, BoardShop, BoardTask, BoardTechnician, BoardWorkOrder, Interval, LatestRun,
 )
+from api.schemas.common import Timestamp
 from pipelines.schedule_run import occurrences
 
 router = APIRouter(prefix="/v1/board", tags=["board"], dependencies=[Depends(require_roles("admin", "dispatcher"))])
@@ -63,8 +63,8 @@ from public.schedule_runs r order by r.created_at desc, r.id desc limit 1""")
 
 @router.get("", response_model=Board)
 async def board(conn: Connection,
-                from_: Annotated[AwareDatetime, Query(alias="from", description="range start (with a time zone)")],
-                to: Annotated[AwareDatetime, Query(description="range end, at most 31 days after `from`")]):
+                from_: Annotated[Timestamp, Query(alias="from", description="range start, with an offset")],
+                to: Annotated[Timestamp, Query(description="range end, at most 31 days after `from`")]):
     """Technicians with their shifts and time off, bays with their downtime, the tasks placed in the
     range and the open unplaced ones, their work orders, and the latest schedule run."""
     if to <= from_:

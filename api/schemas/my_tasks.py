@@ -3,9 +3,9 @@ from datetime import date, datetime
 from typing import Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
-from api.schemas.common import RequestModel, ResponseModel
+from api.schemas.common import RequestModel, ResponseModel, Timestamp
 from api.schemas.tasks import TaskStatus
 
 
@@ -92,7 +92,7 @@ class MyDay(ResponseModel):
 
 
 class SeenMark(RequestModel):
-    at: AwareDatetime | None = Field(default=None, description="the moment the list was looked at; default now "
+    at: Timestamp | None = Field(default=None, description="the moment the list was looked at; default now "
                                                                 "(never later than now, never moving backwards)")
 
 

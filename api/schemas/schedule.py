@@ -3,9 +3,9 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import Field, model_validator
 
-from api.schemas.common import RequestModel, ResponseModel
+from api.schemas.common import RequestModel, ResponseModel, Timestamp
 from api.schemas.tasks import Task
 
 ViolationKind = Literal["overlap", "skill", "bay_type", "shift", "time_off", "bay_downtime", "parts", "dependency",
@@ -21,7 +21,7 @@ class WhatIfRequest(RequestModel):
     task_id: UUID
     technician_id: UUID | None = None
     bay_id: UUID | None = None
-    start: AwareDatetime | None = Field(None, description="whole minutes; seconds are dropped")
+    start: Timestamp | None = Field(None, description="RFC 3339 date-time with an offset; whole minutes, seconds are dropped")
 
     @model_validator(mode="after")
     def _something_proposed(self):

@@ -3,7 +3,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
 from api.schemas.common import NO_NUL, LongText, NonBlank, RequestModel, ResponseModel, Timestamp, UpdateModel
 

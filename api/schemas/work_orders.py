@@ -167,7 +167,7 @@ class PlanTask(RequestModel):
     required_skill: SkillName | None = None
     required_bay_type: SkillName | None = None
     needs_parts: bool = False
-    parts_ready_at: AwareDatetime | None = Field(None, description="parts ETA; needs needs_parts")
+    parts_ready_at: Timestamp | None = Field(None, description="parts ETA; needs needs_parts")
     depends_on: list[TaskKey] = Field(default_factory=list, max_length=200)
 
 

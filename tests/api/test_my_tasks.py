@@ -19,8 +19,8 @@ def at(day: date, clock: str) -> str:
 
 def plan(client, as_user, task_id, day, start, end, **fields):
     version = client.get(f"/v1/tasks/{task_id}", headers=as_user(DISPATCHER)).json()["version"]
-    response = client.patch(f"/v1/tasks/{task_id}", headers=as_user(DISPATCHER), json={
-        "planned_start": at(day, start), "planned_end": at(day, end), "version": version, **fields})
+    response = client.patch(f"/v1/tasks/{task_id}", headers=as_user(DISPATCHER, **{"If-Match": f'"{version}"'}), json={
+        "planned_start": at(day, start), "planned_end": at(day, end), **fields})
     assert response.status_code == 200, response.text
     return response.json()
 

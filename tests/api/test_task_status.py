@@ -68,8 +68,8 @@ def test_refused_transitions_name_the_field_and_the_rule(client, as_user, task, 
         assert move(client, as_user, task, status=step).status_code == 200
     version = client.get(f"/v1/tasks/{task}", headers=as_user(TECH_A)).json()["version"]
     for response in (move(client, as_user, task, status=status),
-                     client.patch(f"/v1/tasks/{task}", json={"status": status, "version": version},
-                                  headers=as_user(TECH_A))):
+                     client.patch(f"/v1/tasks/{task}", json={"status": status},
+                                  headers=as_user(TECH_A, **{"If-Match": f'"{version}"'}))):
         assert refusal(response) == (409, [{"field": "status", "message": message}])
     assert client.get(f"/v1/tasks/{task}", headers=as_user(TECH_A)).json()["version"] == version  # unchanged
 
@@ -79,18 +79,18 @@ def test_blocked_needs_a_reason(client, as_user, task):
     assert refusal(move(client, as_user, task, status="blocked")) == \
         (422, [{"field": "reason", "message": "a blocked task needs a reason"}])
     version = client.get(f"/v1/tasks/{task}", headers=as_user(TECH_A)).json()["version"]
-    patched = client.patch(f"/v1/tasks/{task}", json={"status": "blocked", "version": version},
-                           headers=as_user(TECH_A))
+    patched = client.patch(f"/v1/tasks/{task}", json={"status": "blocked"},
+                           headers=as_user(TECH_A, **{"If-Match": f'"{version}"'}))
     assert refusal(patched) == (422, [{"field": "blocked_reason", "message": "a blocked task needs a reason"}])
-    ok = client.patch(f"/v1/tasks/{task}", json={"status": "blocked", "blocked_reason": "no pads", "version": version},
-                      headers=as_user(TECH_A))
+    ok = client.patch(f"/v1/tasks/{task}", json={"status": "blocked", "blocked_reason": "no pads"},
+                      headers=as_user(TECH_A, **{"If-Match": f'"{version}"'}))
     assert ok.status_code == 200 and ok.json()["blocked_reason"] == "no pads"
 
 
 def test_technician_cannot_write_the_actual_times(client, as_user, task):
     version = client.get(f"/v1/tasks/{task}", headers=as_user(TECH_A)).json()["version"]
-    response = client.patch(f"/v1/tasks/{task}", json={"instructions": "skip it", "version": version},
-                            headers=as_user(TECH_A))
+    response = client.patch(f"/v1/tasks/{task}", json={"instructions": "skip it"},
+                            headers=as_user(TECH_A, **{"If-Match": f'"{version}"'}))
     assert response.status_code == 403
 
 
@@ -105,8 +105,9 @@ def test_dispatcher_may_set_any_status(client, as_user, task):
 
 def test_a_task_reassigned_meanwhile_answers_404(client, as_user, task):
     version = client.get(f"/v1/tasks/{task}", headers=as_user(DISPATCHER)).json()["version"]
-    client.patch(f"/v1/tasks/{task}", json={"assigned_technician_id": str(TECHNICIAN_B), "version": version},
-                 headers=as_user(DISPATCHER))
+    reassigned = client.patch(f"/v1/tasks/{task}", json={"assigned_technician_id": str(TECHNICIAN_B)},
+                              headers=as_user(DISPATCHER, **{"If-Match": f'"{version}"'}))
+    assert reassigned.status_code == 200, reassigned.text
     gone = move(client, as_user, task, status="in_progress", key="offline-1")
     assert gone.status_code == 404 and "reassigned" in gone.json()["detail"]
     assert move(client, as_user, task, user=TECH_B, status="in_progress").status_code == 200

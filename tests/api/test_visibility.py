@@ -60,8 +60,15 @@ def test_tech_updates_status_of_own_task_only(client, as_user, orders):
     moved = client.patch(f"/v1/tasks/{mine}", json={"duration_minutes": 5},
                          headers=as_user(TECH_A, **{"If-Match": '"2"'}))
     assert moved.status_code == 403
-    assert moved.json()["detail"] == "technicians may change only status and notes of their tasks, not duration_minutes"
+    assert moved.json()["detail"] == ("technicians may change only status, notes and blocked_reason of their tasks, "
+                                      "not duration_minutes")
     assert moved.json()["errors"] == [{"field": "duration_minutes", "message": "your role may not change it"}]
+    # every refused field is named, not only the first
+    renamed = client.patch(f"/v1/tasks/{mine}", json={"name": "Pads", "position": 7},
+                           headers=as_user(TECH_A, **{"If-Match": '"2"'}))
+    assert renamed.status_code == 403
+    assert renamed.json()["errors"] == [{"field": "name", "message": "your role may not change it"},
+                                        {"field": "position", "message": "your role may not change it"}]
     assert client.post("/v1/work_orders", json=BRAKE_JOB, headers=as_user(TECH_A)).status_code == 403
     assert client.delete(f"/v1/tasks/{mine}", headers=as_user(TECH_A)).status_code == 403
 

@@ -154,3 +154,48 @@ def test_reasons_read_in_the_shops_local_time(shop):
         (why,) = conn.execute("select why from public.schedule_items where run_id = %s and task_id = %s",
                               (run_id, "00000000-0000-0000-0000-000000000012")).fetchone()
     assert "starts 04:30: parts arrive 04:30" in why  # 10:30 UTC is 04:30 in Chicago
+
+
+def test_paused_work_keeps_its_technician_and_time_and_its_status(shop):
+    with psycopg.connect(shop) as conn:
+        conn.execute("""
+            insert into public.tasks (id, work_order_id, name, duration_minutes, required_skill, status,
+                                      assigned_technician_id, planned_start, planned_end)
+            values ('00000000-0000-0000-0000-000000000031', '00000000-0000-0000-0000-000000000002', 'Rewire',
+                    120, 'diagnostics', 'paused', '00000000-0000-0000-0000-0000000000a1',
+                    '2026-11-30 06:30Z', '2026-11-30 10:00Z')""")
+        conn.commit()
+        run_id = run_schedule(conn, "test", now=NOW, params=FAST)
+        start, why = conn.execute("select starts_at, why from public.schedule_items where run_id = %s and "
+                                  "task_id = '00000000-0000-0000-0000-000000000021'", (run_id,)).fetchone()
+        assert start == datetime(2026, 11, 30, 10, 0, tzinfo=timezone.utc)  # Ana's time up to 10:00 is reserved
+        assert "Ana is busy with 'Rewire' until 10:00" in why
+        assert conn.execute("select status, assigned_technician_id::text, planned_start from public.tasks where id = "
+                            "'00000000-0000-0000-0000-000000000031'").fetchone() == (
+            "paused", "00000000-0000-0000-0000-0000000000a1", datetime(2026, 11, 30, 6, 30, tzinfo=timezone.utc))
+
+
+def test_a_blocked_task_stays_blocked_and_unplaced_and_its_dependents_wait(shop):
+    with psycopg.connect(shop) as conn:
+        conn.execute("""
+            update public.tasks set status = 'blocked', blocked_reason = 'caliper seized',
+                   assigned_technician_id = '00000000-0000-0000-0000-0000000000b1',
+                   planned_start = '2026-11-30 09:00Z', planned_end = '2026-11-30 09:30Z'
+             where id = '00000000-0000-0000-0000-000000000011'""")
+        conn.commit()
+        run_id = run_schedule(conn, "test", now=NOW, params=FAST)
+        items = {str(t): (s, why) for t, s, why in conn.execute(
+            "select task_id, starts_at, why from public.schedule_items where run_id = %s", (run_id,))}
+        assert items["00000000-0000-0000-0000-000000000011"] == (None, ["blocked: caliper seized"])
+        assert items["00000000-0000-0000-0000-000000000012"] == (
+            None, ["waits on 'Inspect brakes', blocked: caliper seized"])
+        assert items["00000000-0000-0000-0000-000000000021"][0] is not None  # the rest of the shop is planned
+        assert conn.execute("select unplaced_tasks from public.schedule_runs where id = %s",
+                            (run_id,)).fetchone() == (3,)  # with the sensor, waiting on parts
+        blocked = conn.execute("select status, blocked_reason, assigned_technician_id::text, planned_start "
+                               "from public.tasks where id = '00000000-0000-0000-0000-000000000011'").fetchone()
+        assert blocked == ("blocked", "caliper seized", "00000000-0000-0000-0000-0000000000b1",
+                           datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc))  # its technician keeps it
+        assert conn.execute("select status, planned_start, unplaced_reason from public.tasks where id = "
+                            "'00000000-0000-0000-0000-000000000012'").fetchone() == (
+            "pending", None, "waits on 'Inspect brakes', blocked: caliper seized")
