@@ -228,7 +228,8 @@ async def delete_attachment(attachment_id: UUID, request: Request, conn: Connect
 async def download_attachment(
     attachment_id: UUID, request: Request,
     variant: Annotated[Literal[VARIANTS], Query(description="the file or its thumbnail, as signed")],
-    content_type: Annotated[Literal[STORED_TYPES], Query(alias="type", description="content type the link was signed for")],
+    content_type: Annotated[Literal[STORED_TYPES],
+                            Query(alias="type", description="content type the link was signed for")],
     expires: Annotated[int, Query(ge=0, le=2**63 - 1, description="unix seconds")],
     signature: Annotated[str, Query(max_length=128)],
 ):

@@ -50,7 +50,7 @@ WORK_ORDERS = text("""select w.id, w.number, w.description, w.customer_name, w.a
   case when w.due_at is null or w.status in ('done', 'cancelled') then 0
        else greatest(0, ceil(extract(epoch from greatest(
          (select max(t.planned_end) from public.tasks t
-           where t.work_order_id = w.id and t.status in ('pending', 'scheduled', 'in_progress')),
+           where t.work_order_id = w.id and t.status in ('pending', 'scheduled', 'in_progress', 'paused')),
          (select now() from public.tasks t
            where t.work_order_id = w.id and t.status in ('pending', 'scheduled') and t.planned_start is null
            limit 1)) - w.due_at) / 60))::int end as late_minutes

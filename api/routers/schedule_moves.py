@@ -20,7 +20,11 @@ router = APIRouter(prefix="/v1/schedule", tags=["schedule"],
                    dependencies=[Depends(require_roles("admin", "dispatcher"))])
 
 
-@router.post("/what-if", response_model=WhatIfResult)
+# The task is named in the body, so the automatic rules (404 for path parameters) do not list it.
+_UNKNOWN_TASK = {404: {"description": "No task `task_id`, or none you may see"}}
+
+
+@router.post("/what-if", response_model=WhatIfResult, responses=_UNKNOWN_TASK)
 async def what_if(body: WhatIfRequest, request: Request, conn: Connection, principal: CurrentPrincipal):
     """Would the task fit there? What breaks, what it pushes, each work order's lateness change and the
     nearest feasible slots. Writes nothing."""
@@ -28,7 +32,7 @@ async def what_if(body: WhatIfRequest, request: Request, conn: Connection, princ
     return (await judge(request, principal, conn, body, task)).result
 
 
-@router.post("/moves", response_model=MoveResult)
+@router.post("/moves", response_model=MoveResult, responses=_UNKNOWN_TASK)
 async def move(body: MoveRequest, request: Request, conn: Connection, principal: CurrentPrincipal,
                response: Response, if_match: IfMatch = None):
     """Apply a move as the dispatcher's override, locked on `lock` (default: the fields given), and trigger

@@ -21,7 +21,8 @@ class WhatIfRequest(RequestModel):
     task_id: UUID
     technician_id: UUID | None = None
     bay_id: UUID | None = None
-    start: Timestamp | None = Field(None, description="RFC 3339 date-time with an offset; whole minutes, seconds are dropped")
+    start: Timestamp | None = Field(
+        None, description="RFC 3339 date-time with an offset; whole minutes, seconds are dropped")
 
     @model_validator(mode="after")
     def _something_proposed(self):

@@ -52,6 +52,11 @@ def test_late_work_orders_and_bad_ranges(client, as_user, shop, shop_db):
     board = client.get("/v1/board", params={"from": shop.at(0).isoformat(), "to": shop.at(24).isoformat()},
                        headers=as_user(DISPATCHER)).json()
     assert next(w for w in board["work_orders"] if w["id"] == str(shop.wo_brakes))["late_minutes"] == 30
+    with psycopg.connect(shop_db) as conn:  # paused work still ends at its planned end
+        conn.execute("update public.tasks set status = 'paused' where id = %s", (shop.pads,))
+    board = client.get("/v1/board", params={"from": shop.at(0).isoformat(), "to": shop.at(24).isoformat()},
+                       headers=as_user(DISPATCHER)).json()
+    assert next(w for w in board["work_orders"] if w["id"] == str(shop.wo_brakes))["late_minutes"] == 30
 
     backwards = client.get("/v1/board", params={"from": shop.at(24).isoformat(), "to": shop.at(0).isoformat()},
                            headers=as_user(DISPATCHER))

@@ -20,7 +20,7 @@ def at(day: date, clock: str) -> str:
 def plan(client, as_user, task_id, day, start, end, **fields):
     version = client.get(f"/v1/tasks/{task_id}", headers=as_user(DISPATCHER)).json()["version"]
     response = client.patch(f"/v1/tasks/{task_id}", headers=as_user(DISPATCHER, **{"If-Match": f'"{version}"'}), json={
-        "planned_start": at(day, start), "planned_end": at(day, end), **fields})
+        "planned_start": at(day, start), "planned_end": at(day, end), "force": True, **fields})
     assert response.status_code == 200, response.text
     return response.json()
 

@@ -53,8 +53,13 @@ def test_rules_the_api_enforces_are_in_the_spec(api_settings):
         if method == "PATCH" and if_match:
             assert if_match[0]["required"] is True and {"409", "428"} <= set(operation["responses"]), name
             assert if_match[0]["schema"]["type"] == "string" and "anyOf" not in if_match[0]["schema"], name
-    assert {m for _, m, o in operations(spec) if any(p["name"] == "If-Match" for p in o.get("parameters", []))} \
-        == {"PATCH", "DELETE"}
+    conditional = {(m, path) for path, methods in paths.items() for m, o in methods.items()
+                   if any(p["name"] == "If-Match" for p in o.get("parameters", []))}
+    assert {m for m, _ in conditional} == {"patch", "delete", "post"}
+    # a board move may name the task version it was dropped from (optional): the one conditional POST
+    assert {path for m, path in conditional if m == "post"} == {"/v1/schedule/moves"}
+    move_if_match = next(p for p in paths["/v1/schedule/moves"]["post"]["parameters"] if p["name"] == "If-Match")
+    assert not move_if_match.get("required") and "409" in paths["/v1/schedule/moves"]["post"]["responses"]
     cursor = next(p for p in paths["/v1/tasks"]["get"]["parameters"] if p["name"] == "cursor")
     assert "next_cursor" in cursor["description"] and cursor["schema"]["anyOf"][0]["pattern"]
     event = spec["components"]["schemas"]["CalendarEventCreate"]["properties"]["ends_at"]

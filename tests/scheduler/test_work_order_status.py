@@ -91,14 +91,14 @@ def test_a_new_work_order_leaves_new_once_its_tasks_are_scheduled(shop):
 def test_unplaced_work_shows_in_ops_and_metrics(shop, supabase_auth, tmp_path):
     with psycopg.connect(shop) as conn:
         run_id = run_schedule(conn, "test", now=NOW, params=FAST)
-    app = create_app(supabase_auth.app_settings(shop, tmp_path))
+    app = create_app(supabase_auth.app_settings(shop, tmp_path, bayflow_metrics_token="scraper-token"))
     with TestClient(app, raise_server_exceptions=False) as client:
         stats = client.get("/v1/ops/schedule", headers=supabase_auth.headers(DISPATCHER))
         assert stats.status_code == 200, stats.text
         assert stats.json() | {"last_run_at": None} == {
             "last_run_id": str(run_id), "last_run_at": None, "placed_tasks": 3, "unplaced_tasks": 3,
             "unplaced_minutes": 210, "at_risk_work_orders": 1}
-        metrics = client.get("/metrics").text
+        metrics = client.get("/metrics", headers={"Authorization": "Bearer scraper-token"}).text
         assert "bayflow_schedule_unplaced_tasks 3.0" in metrics
         assert "bayflow_schedule_at_risk_work_orders 1.0" in metrics
         task = client.get("/v1/tasks/00000000-0000-0000-0000-000000000022",
