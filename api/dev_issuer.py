@@ -7,7 +7,6 @@ tokens are verified through that HTTP endpoint exactly like Supabase's.
 import base64
 import hashlib
 import json
-import os
 import time
 import uuid
 from pathlib import Path
@@ -19,6 +18,7 @@ from jwt.algorithms import ECAlgorithm
 
 from api.auth import AUDIENCE, issuer_url
 from bayflow.config import Settings
+from bayflow.key_files import load_or_create
 
 KEY_FILE = "dev-jwt-key.pem"
 JWKS_PATH = "/auth/v1/.well-known/jwks.json"
@@ -34,21 +34,9 @@ def key_path(s: Settings) -> Path:
 
 def load_or_create_key(path: Path) -> ec.EllipticCurvePrivateKey:
     """The P-256 private key at `path`, created (0600) if missing; concurrent first uses agree."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-        tmp = path.with_name(f".{path.name}.{os.getpid()}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(pem)
-        try:
-            os.link(tmp, path)  # fails if another process won the race: use its key
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
-    return serialization.load_pem_private_key(path.read_bytes(), password=None)
+    pem = load_or_create(path, lambda: ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    return serialization.load_pem_private_key(pem, password=None)
 
 
 def public_jwk(key: ec.EllipticCurvePrivateKey) -> dict:

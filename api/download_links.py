@@ -8,7 +8,6 @@ The key is BAYFLOW_URL_SIGNING_SECRET, else a random one kept at BAYFLOW_HOME/ur
 """
 import hashlib
 import hmac
-import os
 import secrets
 import time
 from pathlib import Path
@@ -16,6 +15,7 @@ from urllib.parse import urlencode
 from uuid import UUID
 
 from bayflow.config import Settings
+from bayflow.key_files import load_or_create
 
 KEY_FILE = "url-signing.key"
 VARIANTS = ("content", "thumbnail")
@@ -47,21 +47,4 @@ class LinkSigner:
 def signing_key(s: Settings) -> bytes:
     if s.bayflow_url_signing_secret is not None:
         return s.bayflow_url_signing_secret.get_secret_value().encode()
-    return _load_or_create(Path(s.bayflow_home) / KEY_FILE)
-
-
-def _load_or_create(path: Path) -> bytes:
-    """The key at `path`, created (0600) if missing; concurrent first uses agree on one."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_hex(32))
-        try:
-            os.link(tmp, path)  # fails if another process won the race: use its key
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
-    return path.read_text().strip().encode()
+    return load_or_create(Path(s.bayflow_home) / KEY_FILE, lambda: secrets.token_hex(32).encode()).strip()

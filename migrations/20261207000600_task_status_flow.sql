@@ -8,8 +8,8 @@
 --   paused      -> in_progress | blocked
 --   blocked     -> in_progress
 -- and never back from `done` (nor out of `cancelled`). A technician's change of any other
--- field is refused naming all of them, comma-separated, as the error's COLUMN (as in
--- 20261207000310; api/db_errors.py lists them in the problem's `errors`). Dispatchers and workers may set any
+-- field is refused naming all of them, comma-separated, as the error's COLUMN (issue #20;
+-- api/db_errors.py lists them in the problem's `errors`). Dispatchers and workers may set any
 -- status. For everyone: `blocked` needs a reason (cleared when the task leaves `blocked`),
 -- the first `in_progress` records actual_start, `done` records actual_end (and leaving
 -- `done` clears it).

@@ -1,6 +1,8 @@
-"""dramatiq's own broker-generic tests pass against bayflow's Postgres broker and, the control, against
-dramatiq's RabbitMQ broker, but for the written exclusions; both runs go side by side (each mostly
-waits) and print their counts in pytest's summary."""
+"""dramatiq's own broker-generic tests pass against bayflow's Postgres broker, but for the written
+exclusions. The control, the same tests against dramatiq's RabbitMQ broker, runs beside it (each mostly
+waits) so a difference is seen, not assumed: both print their counts and the control's failures in
+pytest's summary, and only the Postgres broker's failures fail the test (a few of dramatiq's tests
+time wall clocks to 0.5 s, which dramatiq's own broker misses now and then on two busy cores)."""
 import os
 import socket
 from concurrent.futures import ThreadPoolExecutor
@@ -44,7 +46,8 @@ def test_dramatiq_test_suite_passes_on_postgres_and_rabbitmq(new_database, tmp_p
         outcomes = dict(zip(runs, pool.map(run, runs)))
     for broker, outcome in outcomes.items():
         conformance_report.append(outcome.summary(f"dramatiq {version}'s tests on {broker}"))
-    failures = {f"{broker}: {test}": text for broker, outcome in outcomes.items()
-                for test, text in outcome.failed.items()}
+    for test in outcomes.get("rabbitmq", dramatiq_suite.Outcome()).failed:
+        conformance_report.append(f"the control failed {test}")
+    failures = outcomes["postgres"].failed
     assert failures == {}, "\n\n".join(f"{test}: {text}" for test, text in failures.items())
     assert all(outcome.passed and not outcome.skipped for outcome in outcomes.values())
