@@ -4,7 +4,6 @@ waits) so a difference is seen, not assumed: both print their counts and the con
 pytest's summary, and only the Postgres broker's failures fail the test (a few of dramatiq's tests
 time wall clocks to 0.5 s, which dramatiq's own broker misses now and then on two busy cores)."""
 import os
-import socket
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -14,16 +13,9 @@ from bayflow.paths import ROOT
 from tests.conformance import dramatiq_suite
 from tests.conformance.exclusions import POSTGRES, RABBITMQ
 from tests.conformance.rabbitmq_vhost import vhost_url
+from tests.support.rabbitmq import rabbitmq_reachable
 
 CACHE = ROOT / ".bayflow" / "cache"
-
-
-def rabbitmq_reachable() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 5672), timeout=1).close()
-        return True
-    except OSError:
-        return False
 
 
 def test_dramatiq_test_suite_passes_on_postgres_and_rabbitmq(new_database, tmp_path, conformance_report):

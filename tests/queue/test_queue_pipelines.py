@@ -1,6 +1,5 @@
 """dramatiq pipelines on bayflow's Postgres broker and, for scale-out, on RabbitMQ: same actors, same results store."""
 import os
-import socket
 
 import dramatiq
 import psycopg
@@ -9,14 +8,7 @@ import pytest
 import queue_actors as actors
 from tasks.enqueue import enqueue
 from tasks.setup import build_broker
-
-
-def rabbitmq_reachable() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 5672), timeout=1).close()
-        return True
-    except OSError:
-        return False
+from tests.support.rabbitmq import rabbitmq_reachable
 
 
 @pytest.mark.parametrize("kind", ["postgres", "rabbitmq"])
