@@ -14,17 +14,15 @@ from uuid import UUID
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.auth import unauthorized
 from api.problems import ProblemError
+from api.queries import load
+
+SQL = load("requests")
 
 _bearer = HTTPBearer(auto_error=False, description="Supabase access token")
-
-# One round trip (migration 0460): role `authenticated`, then the claims and request id as
-# transaction-local settings, then the caller's profile role (null: no profile).
-_BEGIN = text("select bayflow.begin_request(:claims, :request_id)")
 
 
 @dataclass(frozen=True)
@@ -49,7 +47,7 @@ async def begin_as_caller(conn: AsyncConnection, request: Request, claims: dict)
     `rls_connection`; use it directly for work that outlives the request's own transaction,
     like the body of a streamed response."""
     params = {"claims": json.dumps(claims), "request_id": request_id(request)}
-    return (await conn.execute(_BEGIN, params)).scalar()
+    return (await conn.execute(SQL.begin_request.text, params)).scalar()
 
 
 @dataclass(frozen=True)

@@ -8,25 +8,13 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.deps import Connection, CurrentPrincipal
 from api.problems import ProblemError
+from api.queries import load
 
-_LOCK = text("select pg_advisory_xact_lock(hashtextextended(:owner || '/' || :key, 0))")
-_FORGET_EXPIRED = text(
-    "delete from public.idempotency_keys"
-    " where profile_id = :owner and key = :key and created_at <= now() - interval '24 hours'"
-)
-_STORED = text(
-    "select request_hash, status_code, response_body, response_headers from public.idempotency_keys"
-    " where profile_id = :owner and key = :key"
-)
-_STORE = text(
-    "insert into public.idempotency_keys (profile_id, key, request_hash, status_code, response_body, response_headers)"
-    " values (:owner, :key, :hash, :status, cast(:body as jsonb), cast(:headers as jsonb))"
-)
+SQL = load("idempotency")
 
 
 class Idempotency:
@@ -36,9 +24,9 @@ class Idempotency:
 
     async def load(self) -> None:
         params = {"owner": self._owner, "key": self._key}
-        await self._conn.execute(_LOCK, params)  # a concurrent retry waits for the first to finish
-        await self._conn.execute(_FORGET_EXPIRED, params)
-        stored = (await self._conn.execute(_STORED, params)).first()
+        await self._conn.execute(SQL.lock.text, params)  # a concurrent retry waits for the first to finish
+        await self._conn.execute(SQL.forget_expired.text, params)
+        stored = (await self._conn.execute(SQL.stored.text, params)).first()
         if stored is None:
             return
         if stored.request_hash != self._hash:
@@ -52,7 +40,7 @@ class Idempotency:
         """The response, stored first when the request carries a key."""
         content = jsonable_encoder(body)
         if self._key is not None:
-            await self._conn.execute(_STORE, {
+            await self._conn.execute(SQL.store.text, {
                 "owner": self._owner, "key": self._key, "hash": self._hash, "status": status,
                 "body": json.dumps(content), "headers": json.dumps(headers),
             })

@@ -9,12 +9,12 @@ from datetime import datetime, timedelta, timezone
 from uuid import UUID
 
 from fastapi import Request
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.caller_db import caller_transaction
 from api.deps import Principal, request_id
 from api.problems import ProblemError
+from api.queries import load
 from api.schemas.schedule import LatenessChange, Placement, PushedTask, Slot, Violation, WhatIfRequest, WhatIfResult
 from api.schemas.tasks import Task
 from api.shop_snapshots import ShopSnapshots, fingerprint
@@ -22,8 +22,8 @@ from pipelines.schedule_run import LoadedShop, load_problem
 from scheduler.problem import Assignment, Problem
 from scheduler.whatif import BadProposal, Proposal, WhatIf, what_if
 
+SQL = load("move_check")
 MAX_DAYS = 60  # the longest horizon a what-if loads (the scheduler's own limit)
-_NUMBERS = text("select id, number from public.work_orders where id = any(cast(:ids as uuid[]))")
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ async def judge(request: Request, principal: Principal, conn: AsyncConnection, b
 
 
 async def to_result(conn: AsyncConnection, problem: Problem, answer: WhatIf) -> WhatIfResult:
-    numbers = dict((await conn.execute(_NUMBERS, {"ids": [x.work_order for x in answer.lateness]})).all())
+    numbers = dict((await conn.execute(SQL.numbers.text, {"ids": [x.work_order for x in answer.lateness]})).all())
     at = problem.clock
     placement = answer.placement
     return WhatIfResult(

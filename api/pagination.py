@@ -1,6 +1,10 @@
 """Keyset pagination: `?limit=&cursor=`; the cursor is the opaque sort key of the last row returned.
 
-Lists are ordered by `(created_at, id)`, or by another unique key (work orders: `number`).
+Lists are ordered by `(created_at, id)`, or by another unique key (work orders: `number`). A list
+query takes the cursor as `:after_<key>` parameters (null on the first page) and `:limit`, and
+compares the sort key with them, e.g. `(created_at, id) > (coalesce(:after_created_at::timestamptz,
+'-infinity'), coalesce(:after_id::uuid, '00000000-0000-0000-0000-000000000000'))`: one statement for
+every page, whose range condition an index can serve.
 """
 import base64
 import json
@@ -37,6 +41,12 @@ class PageRequest:
     def __init__(self, limit: int, cursor: str | None):
         self.limit = limit
         self.cursor = cursor
+
+    def keyset(self, *key: str) -> dict:
+        """The parameters of a list query ordered by `key`: `after_<k>` for each column of the key
+        (None on the first page) and `limit` (one more than the page, to know if there is a next)."""
+        values = [None] * len(key) if self.cursor is None else _decode(self.cursor, key)
+        return {**{f"after_{k}": v for k, v in zip(key, values)}, "limit": self.limit + 1}
 
     def after(self, *key: str, alias: str = "", descending: bool = False) -> tuple[str, dict]:
         """SQL condition selecting rows after the cursor in `order by <key>`, and its parameters."""

@@ -9,24 +9,17 @@ length. Only staff ask for what-ifs and staff see every row, so one snapshot ser
 import threading
 from collections.abc import Callable, Hashable
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from api.queries import load
 from pipelines.schedule_run import LoadedShop
 
-FINGERPRINT = text("""select
-  (select row(count(*), max(updated_at), sum(version)) from public.tasks)::text,
-  (select row(count(*), max(updated_at), sum(version)) from public.work_orders)::text,
-  (select row(count(*), max(updated_at), sum(version)) from public.technicians)::text,
-  (select row(count(*), max(updated_at), sum(version)) from public.bays)::text,
-  (select row(count(*), max(updated_at), sum(version)) from public.calendar_events)::text,
-  (select row(count(*), sum(hashtext(task_id::text || depends_on_task_id::text))) from public.task_dependencies)::text,
-  (select row(timezone, version) from public.shop_settings)::text""")
+SQL = load("shop_snapshots")
 
 
 async def fingerprint(conn: AsyncConnection) -> tuple:
     """What the shop's scheduling data looks like now, as the caller sees it."""
-    return tuple((await conn.execute(FINGERPRINT)).one())
+    return tuple((await conn.execute(SQL.fingerprint.text)).one())
 
 
 class ShopSnapshots:

@@ -20,7 +20,6 @@ from uuid import UUID
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.concurrency import run_in_threadpool
 
@@ -29,6 +28,7 @@ from api.deps import Connection, begin_as_caller, require_roles, verified_claims
 from api.download_links import VARIANTS, LinkSigner, signing_key
 from api.idempotency import Idempotency
 from api.problems import ProblemError
+from api.queries import load
 from api.rows import fetch_one
 from api.schemas.attachments import Attachment
 from api.uploads import receive_upload
@@ -37,17 +37,9 @@ from bayflow.storage import ObjectMissing, Storage, StorageUnavailable, open_sto
 router = APIRouter(tags=["attachments"])
 log = logging.getLogger(__name__)
 
-COLUMNS = "id, task_id, work_order_id, uploaded_by, content_type, size, sha256, storage_key, thumbnail_key, created_at"
+SQL = load("attachments")
 STORED_TYPES = ("image/jpeg", "image/png", "application/pdf")
 
-_INSERT = text(f"""
-insert into public.attachments (id, task_id, work_order_id, uploaded_by, content_type, size, sha256,
-                                storage_key, thumbnail_key)
-values (:id, :task_id, :work_order_id, auth.uid(), :content_type, :size, :sha256, :storage_key, :thumbnail_key)
-on conflict (task_id, sha256) do nothing
-returning {COLUMNS}""")
-_SAME_FILE = text(f"select {COLUMNS} from public.attachments where task_id = :task_id and sha256 = :sha256")
-_TASK = "select id, work_order_id from public.tasks where id = :id"
 
 _UPLOAD_BODY = {
     "required": True,
@@ -107,7 +99,7 @@ async def _as_caller(request: Request, claims: dict) -> AsyncIterator[AsyncConne
 
 
 async def _visible_task(conn: AsyncConnection, task_id: UUID):
-    return await fetch_one(conn, _TASK, {"id": task_id}, "task", task_id)
+    return await fetch_one(conn, SQL.task, {"id": task_id}, "task", task_id)
 
 
 @router.post("/v1/tasks/{task_id}/attachments", status_code=201, response_model=Attachment,
@@ -136,7 +128,7 @@ async def upload_attachment(
                     if idem.replay:
                         return idem.replay
                 task = await _visible_task(conn, task_id)  # it may have been reassigned meanwhile
-                same = (await conn.execute(_SAME_FILE, {"task_id": task_id, "sha256": received.sha256})).first()
+                same = (await conn.execute(SQL.same_file.text, {"task_id": task_id, "sha256": received.sha256})).first()
                 if same is not None:
                     return await idem.respond(200, describe(request, same), {})
                 try:
@@ -153,7 +145,7 @@ async def upload_attachment(
                         await run_in_threadpool(store.put, thumbnail_key, prepared.thumbnail, "image/jpeg")
                 except StorageUnavailable as e:
                     raise storage_unavailable(e) from e
-                row = (await conn.execute(_INSERT, {
+                row = (await conn.execute(SQL.insert_attachment.text, {
                     "id": attachment_id, "task_id": task_id, "work_order_id": task.work_order_id,
                     "content_type": prepared.content_type, "size": received.size, "sha256": received.sha256,
                     "storage_key": content_key,
@@ -161,7 +153,7 @@ async def upload_attachment(
                 if row is None:  # the same file arrived concurrently and was recorded first
                     await run_in_threadpool(_remove, store, stored)
                     stored.clear()
-                    same = (await conn.execute(_SAME_FILE, {"task_id": task_id, "sha256": received.sha256})).one()
+                    same = (await conn.execute(SQL.same_file.text, {"task_id": task_id, "sha256": received.sha256})).one()
                     return await idem.respond(200, describe(request, same), {})
                 response = await idem.respond(201, describe(request, row),
                                               {"Location": f"/v1/attachments/{attachment_id}"})
@@ -192,22 +184,20 @@ def storage_unavailable(e: StorageUnavailable) -> ProblemError:
 @router.get("/v1/tasks/{task_id}/attachments", response_model=list[Attachment])
 async def list_task_attachments(task_id: UUID, request: Request, conn: Connection):
     await _visible_task(conn, task_id)
-    rows = await conn.execute(text(f"select {COLUMNS} from public.attachments where task_id = :id"
-                                   " order by created_at, id"), {"id": task_id})
+    rows = await conn.execute(SQL.task_attachments.text, {"id": task_id})
     return [describe(request, r) for r in rows]
 
 
 @router.get("/v1/work_orders/{work_order_id}/attachments", response_model=list[Attachment])
 async def list_work_order_attachments(work_order_id: UUID, request: Request, conn: Connection):
     """The attachments of the work order's tasks that the caller may see (a technician: their own tasks')."""
-    rows = await conn.execute(text(f"select {COLUMNS} from public.attachments where work_order_id = :id"
-                                   " order by created_at, id"), {"id": work_order_id})
+    rows = await conn.execute(SQL.work_order_attachments.text, {"id": work_order_id})
     return [describe(request, r) for r in rows]
 
 
 @router.get("/v1/attachments/{attachment_id}", response_model=Attachment)
 async def get_attachment(attachment_id: UUID, request: Request, conn: Connection):
-    row = await fetch_one(conn, f"select {COLUMNS} from public.attachments where id = :id", {"id": attachment_id},
+    row = await fetch_one(conn, SQL.attachment, {"id": attachment_id},
                           "attachment", attachment_id)
     return describe(request, row)
 
@@ -216,7 +206,7 @@ async def get_attachment(attachment_id: UUID, request: Request, conn: Connection
                dependencies=[Depends(require_roles("admin", "dispatcher"))])
 async def delete_attachment(attachment_id: UUID, request: Request, conn: Connection, background: BackgroundTasks):
     """Delete the attachment; its stored objects are removed once the deletion is committed."""
-    row = await fetch_one(conn, "delete from public.attachments where id = :id returning storage_key, thumbnail_key",
+    row = await fetch_one(conn, SQL.delete_attachment,
                           {"id": attachment_id}, "attachment", attachment_id)
     background.add_task(_remove, storage(request), [k for k in (row.storage_key, row.thumbnail_key) if k])
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Response
 from api.concurrency import IfMatch, etag, expected_version, set_etag
 from api.deps import Connection, require_roles
 from api.idempotency import Idempotent
-from api.rows import delete_versioned, fetch_one, insert_row, update_versioned
+from api.rows import delete_versioned, insert_row, read_one, update_versioned
 from api.schemas.common import RequestModel, ResponseModel, UpdateModel
 
 
@@ -17,7 +17,7 @@ def add_item_routes(router: APIRouter, *, table: str, columns: str, noun: str, m
     staff = [Depends(require_roles("admin", "dispatcher"))]
 
     async def read(item_id: UUID, conn: Connection, response: Response):
-        row = await fetch_one(conn, f"select {columns} from {table} where id = :id", {"id": item_id}, noun, item_id)
+        row = await read_one(conn, table, columns, item_id, noun)
         set_etag(response, row.version)
         return row._mapping
 

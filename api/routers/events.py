@@ -12,13 +12,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
-from sqlalchemy import text
 
 from api.deps import Connection, CurrentPrincipal
 from api.event_hub import EventHub
 from api.problems import ProblemError
+from api.queries import load
 from api.schemas.common import INT8_MAX
 from pipelines.events import visible_to
+
+SQL = load("events")
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
 
@@ -26,9 +28,6 @@ KEEPALIVE_S = 15.0
 _POLL_S = 1.0  # how often a quiet stream checks that its client is still there
 REPLAY_LIMIT = 1000
 FIELDS = ("id", "type", "work_order_id", "task_id", "schedule_run_id")
-
-REPLAY = text("""select id, type, work_order_id::text, task_id::text, schedule_run_id::text
-from public.events where id > :after order by id limit :limit""")
 
 
 def hub(request: Request) -> EventHub:
@@ -60,7 +59,7 @@ async def events(request: Request, conn: Connection, principal: CurrentPrincipal
     since = last_event_id if last_event_id is not None else after
     replay = []
     if since is not None:
-        replay = [dict(r._mapping) for r in await conn.execute(REPLAY, {"after": since, "limit": REPLAY_LIMIT})]
+        replay = [dict(r._mapping) for r in await conn.execute(SQL.replay.text, {"after": since, "limit": REPLAY_LIMIT})]
     profile_id, role = str(principal.profile_id), principal.role
 
     async def stream():

@@ -10,11 +10,11 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Connection, Principal, require_roles, verified_claims
 from api.problems import ProblemError
+from api.queries import load
 from api.schemas.common import NO_NUL
 from api.schemas.imports import ImportAccepted, ImportMode, ImportStatus
 from pipelines.csv_rows import CsvFileError, CsvSummary
@@ -25,9 +25,7 @@ router = APIRouter(prefix="/v1/imports", tags=["imports"])
 Staff = Annotated[Principal, Depends(require_roles("admin", "dispatcher"))]
 
 _MULTIPART_OVERHEAD = 64 * 1024
-_COLUMNS = """id, filename, source, mode, status, size_bytes, rows_total, rows_invalid, work_orders_total,
-  work_orders_written, work_orders_created, work_orders_updated, work_orders_unchanged, work_orders_failed,
-  error_count, errors, warnings, created_by, created_at, started_at, finished_at"""
+SQL = load("imports")
 
 
 def too_large(detail: str) -> ProblemError:
@@ -116,15 +114,13 @@ async def create_import(
 @router.get("", response_model=list[ImportStatus], summary="Recent imports, newest first")
 async def list_imports(conn: Connection, principal: Staff,
                        limit: Annotated[int, Query(ge=1, le=100)] = 20):
-    rows = (await conn.execute(text(f"select {_COLUMNS} from public.imports order by created_at desc limit :limit"),
-                               {"limit": limit})).mappings().all()
+    rows = (await conn.execute(SQL.recent_imports.text, {"limit": limit})).mappings().all()
     return [status_document(row) for row in rows]
 
 
 @router.get("/{import_id}", response_model=ImportStatus, summary="Status, progress counts and per-row errors of an import")
 async def get_import(import_id: UUID, conn: Connection, principal: Staff):
-    row = (await conn.execute(text(f"select {_COLUMNS} from public.imports where id = :id"),
-                              {"id": import_id})).mappings().first()
+    row = (await conn.execute(SQL.import_.text, {"id": import_id})).mappings().first()
     if row is None:
         raise ProblemError(404, "Not found", f"no import {import_id}")
     return status_document(row)

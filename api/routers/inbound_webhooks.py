@@ -4,17 +4,19 @@ can write but never read, and never returned."""
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response
-from sqlalchemy import text
 
 from api.deps import Connection, Principal, request_id, require_roles
 from api.problems import ProblemError
+from api.queries import load
 from api.routers.imports import read_limited_body
+from api.rows import patch_params
 from api.schemas.webhooks import SOURCE_NAME_PATTERN, InboundEventResult, Source, SourceCreate, SourceUpdate
 from bayflow import signing
 from pipelines import inbound
 from tasks.starts import AsyncFlowStarts
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+SQL = load("inbound_sources")
 Admin = Annotated[Principal, Depends(require_roles("admin"))]
 SourcePath = Annotated[str, Path(pattern=SOURCE_NAME_PATTERN, description="the inbound source's name")]
 
@@ -65,12 +67,8 @@ async def receive_event(source: SourcePath, request: Request):
     return {"event_id": event_id, "type": event_type, "result": result}
 
 
-_SOURCE = """select s.name, s.description, s.active, k.updated_at as secret_updated_at, s.created_at, s.updated_at,
-  s.version from public.inbound_sources s join public.inbound_source_secrets k on k.source = s.name"""
-
-
 async def _source(conn, name: str) -> Source:
-    row = (await conn.execute(text(f"{_SOURCE} where s.name = :name"), {"name": name})).mappings().first()
+    row = (await conn.execute(SQL.source.text, {"name": name})).mappings().first()
     if row is None:
         raise ProblemError(404, "Not found", f"no inbound source {name!r}")
     return Source(**row)
@@ -78,15 +76,13 @@ async def _source(conn, name: str) -> Source:
 
 @router.get("/sources", response_model=list[Source], summary="Inbound sources (admins)")
 async def list_sources(conn: Connection, principal: Admin):
-    return [Source(**r) for r in (await conn.execute(text(f"{_SOURCE} order by s.name"))).mappings()]
+    return [Source(**r) for r in (await conn.execute(SQL.sources.text)).mappings()]
 
 
 @router.post("/sources", status_code=201, response_model=Source, summary="Add an inbound source with its secret")
 async def create_source(body: SourceCreate, conn: Connection, principal: Admin, response: Response):
-    await conn.execute(text("insert into public.inbound_sources (name, description, active) values (:name, :d, :a)"),
-                       {"name": body.name, "d": body.description, "a": body.active})
-    await conn.execute(text("insert into public.inbound_source_secrets (source, secret) values (:name, :secret)"),
-                       {"name": body.name, "secret": body.secret.get_secret_value()})
+    await conn.execute(SQL.insert_source.text, {"name": body.name, "d": body.description, "a": body.active})
+    await conn.execute(SQL.insert_source_secret.text, {"name": body.name, "secret": body.secret.get_secret_value()})
     response.headers["Location"] = f"/v1/webhooks/sources/{body.name}"
     return await _source(conn, body.name)
 
@@ -96,18 +92,15 @@ async def update_source(name: SourcePath, body: SourceUpdate, conn: Connection, 
     await _source(conn, name)
     changes = body.model_dump(exclude_unset=True, exclude={"secret"})
     if changes:
-        assignments = ", ".join(f"{k} = :{k}" for k in changes)
-        await conn.execute(text(f"update public.inbound_sources set {assignments} where name = :name"),
-                           {**changes, "name": name})
+        await conn.execute(SQL.update_source.text,
+                           {**patch_params(changes, ("description", "active")), "name": name})
     if body.secret is not None:
-        await conn.execute(text("update public.inbound_source_secrets set secret = :secret, updated_at = now()"
-                                " where source = :name"), {"secret": body.secret.get_secret_value(), "name": name})
+        await conn.execute(SQL.update_source_secret.text, {"secret": body.secret.get_secret_value(), "name": name})
     return await _source(conn, name)
 
 
 @router.delete("/sources/{name}", status_code=204, summary="Remove an inbound source")
 async def delete_source(name: SourcePath, conn: Connection, principal: Admin):
-    deleted = (await conn.execute(text("delete from public.inbound_sources where name = :name returning name"),
-                                  {"name": name})).first()
+    deleted = (await conn.execute(SQL.delete_source.text, {"name": name})).first()
     if deleted is None:
         raise ProblemError(404, "Not found", f"no inbound source {name!r}")

@@ -12,55 +12,20 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.deps import Connection
 from api.problems import ProblemError
+from api.queries import load
 from api.schemas.my_tasks import MyDay, Seen, SeenMark
+
+SQL = load("my_tasks")
 
 router = APIRouter(prefix="/v1/me", tags=["me"])
 
-_TECHNICIAN = text("select bayflow.current_technician_id()")
-_SHOP = text("select timezone, now() as now from public.shop_settings")
-
-# The day's tasks, and on today's list also work begun on an earlier day and not finished.
-_TASKS = text("""
-select t.id, t.name, t.status, t.planned_start, t.planned_end, t.actual_start, t.actual_end, t.blocked_reason,
-       t.notes, t.instructions, t.needs_parts, t.parts_ready_at, t.version,
-       b.id as bay_id, b.name as bay_name,
-       w.id as wo_id, w.number, w.description, w.asset_make, w.asset_model, w.asset_year, w.plate, w.vin
-  from public.tasks t
-  join public.tech_work_orders w on w.id = t.work_order_id
-  left join public.bays b on b.id = t.bay_id
- where t.assigned_technician_id = :technician
-   and ((t.planned_start >= :day_start and t.planned_start < :day_end)
-        or (:today and t.status in ('in_progress', 'paused', 'blocked')
-            and (t.planned_start is null or t.planned_start < :day_start)))
- order by t.planned_start nulls last, t.position, t.id""")
-
-_CONTEXT = text("select task_id, other_tasks, waits_on_tasks, why from bayflow.task_context(:ids)")
-_CHANGES = text("select task_id, kind, from_starts_at, from_technician, changed_at"
-                " from bayflow.my_task_changes(:since, :ids)")
-# The caller's last look; a first look records itself (the insert's row is not visible to the
-# second branch within the statement, hence both).
-_LAST_LOOK = text("""
-with first_look as (
-  insert into public.task_list_views (profile_id, seen_at) values (auth.uid(), now())
-  on conflict (profile_id) do nothing
-  returning seen_at
-)
-select seen_at from first_look
-union all
-select seen_at from public.task_list_views where profile_id = auth.uid()""")
-_MARK_SEEN = text("""
-insert into public.task_list_views (profile_id, seen_at) values (auth.uid(), least(coalesce(:at, now()), now()))
-on conflict (profile_id) do update set seen_at = greatest(public.task_list_views.seen_at, excluded.seen_at)
-returning seen_at""")
-
 
 async def _technician(conn: AsyncConnection):
-    technician = (await conn.execute(_TECHNICIAN)).scalar()
+    technician = (await conn.execute(SQL.technician.text)).scalar()
     if technician is None:
         raise ProblemError(403, "Forbidden", "only technicians have a task list; dispatchers use the board")
     return technician
@@ -73,23 +38,23 @@ async def my_tasks(
     mark_seen: Annotated[bool, Query(description="record this answer as your last look")] = False,
 ):
     technician = await _technician(conn)
-    shop = (await conn.execute(_SHOP)).one()
+    shop = (await conn.execute(SQL.shop.text)).one()
     zone = ZoneInfo(shop.timezone)
     today = shop.now.astimezone(zone).date()
     day = day or today
     day_start = datetime.combine(day, time(0), zone)
     day_end = datetime.combine(day + timedelta(days=1), time(0), zone)
-    rows = (await conn.execute(_TASKS, {"technician": technician, "day_start": day_start, "day_end": day_end,
+    rows = (await conn.execute(SQL.tasks.text, {"technician": technician, "day_start": day_start, "day_end": day_end,
                                         "today": day == today})).all()
     ids = [r.id for r in rows]
-    context = {c.task_id: c for c in (await conn.execute(_CONTEXT, {"ids": ids})).all()}
-    seen_at = (await conn.execute(_LAST_LOOK)).scalar()
-    changes = {c.task_id: c for c in (await conn.execute(_CHANGES, {"since": seen_at, "ids": ids})).all()}
+    context = {c.task_id: c for c in (await conn.execute(SQL.context.text, {"ids": ids})).all()}
+    seen_at = (await conn.execute(SQL.last_look.text)).scalar()
+    changes = {c.task_id: c for c in (await conn.execute(SQL.changes.text, {"since": seen_at, "ids": ids})).all()}
     tasks = [_task(r, context.get(r.id), changes.get(r.id), shop.now, zone) for r in rows]
     banner = [{"task_id": t["id"], "kind": t["changed"]["kind"], "message": _message(t, changes[t["id"]], zone, day)}
               for t in tasks if t["changed"]]
     if mark_seen:
-        seen_at = (await conn.execute(_MARK_SEEN, {"at": None})).scalar()
+        seen_at = (await conn.execute(SQL.mark_seen.text, {"at": None})).scalar()
     return {"day": day, "timezone": shop.timezone, "seen_at": seen_at, "as_of": shop.now, "tasks": tasks,
             "changes": banner}
 
@@ -98,7 +63,7 @@ async def my_tasks(
 async def mark_seen(body: SeenMark, conn: Connection):
     """Record your last look at your task list (changes after it are reported next time)."""
     await _technician(conn)
-    return {"seen_at": (await conn.execute(_MARK_SEEN, {"at": body.at})).scalar()}
+    return {"seen_at": (await conn.execute(SQL.mark_seen.text, {"at": body.at})).scalar()}
 
 
 def _parts(row, now: datetime) -> dict:

@@ -13,20 +13,21 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
 from pydantic import BaseModel
-from sqlalchemy import text
 
 from api.deps import Connection, require_roles
 from api.pagination import Page, Paging
 from api.problems import ProblemError
+from api.queries import load
 from api.schemas.common import INT8_MAX
+from bayflow import queries
+
+SQL = load("ops")
 
 router = APIRouter(tags=["ops"])
 _ops = [Depends(require_roles("admin", "dispatcher"))]
 
 JobId = Annotated[int, Path(ge=1, le=INT8_MAX)]
 JobStatus = Literal["queued", "running", "done", "failed", "cancelled"]
-STATS = text("select * from bayflow.queue_stats()")
-SCHEDULE_STATS = text("select * from bayflow.schedule_stats()")
 
 
 class QueueStats(BaseModel):
@@ -74,20 +75,15 @@ class Job(BaseModel):
     finished_at: datetime | None
 
 
-COLUMNS = """id, message_id::text as message_id, queue, actor, status, priority, run_at, attempts, max_attempts,
-  unique_key, pipeline_id, lease_owner, lease_expires_at, last_error, traceback,
-  message -> 'args' as args, message -> 'kwargs' as kwargs, enqueued_at, started_at, finished_at"""
-
-
 @router.get("/v1/ops/queues", response_model=list[QueueStats], dependencies=_ops)
 async def list_queues(conn: Connection):
-    return [QueueStats.model_validate(dict(r._mapping)) for r in (await conn.execute(STATS)).all()]
+    return [QueueStats.model_validate(dict(r._mapping)) for r in (await conn.execute(SQL.stats.text)).all()]
 
 
 @router.get("/v1/ops/schedule", response_model=ScheduleStats, dependencies=_ops)
 async def schedule_stats(conn: Connection):
     """The last schedule run's placed and unplaced tasks, and the work orders at risk now."""
-    row = (await conn.execute(SCHEDULE_STATS)).one()
+    row = (await conn.execute(SQL.schedule_stats.text)).one()
     return ScheduleStats.model_validate({**row._mapping, "last_run_id": row.last_run_id and str(row.last_run_id)})
 
 
@@ -98,23 +94,17 @@ async def list_jobs(
     actor: Annotated[str | None, Query(max_length=200)] = None,
     queue: Annotated[str | None, Query(max_length=200)] = None,
 ):
-    after, params = page.after("id", descending=True)
-    rows = (await conn.execute(text(f"""select {COLUMNS} from public.job_queue
-where {after}
-  and (cast(:status as text) is null or status = :status)
-  and (cast(:actor as text) is null or actor = :actor)
-  and (cast(:queue as text) is null or queue = :queue)
-order by id desc
-limit :limit"""), {**params, "status": status, "actor": actor, "queue": queue, "limit": page.limit + 1})).all()
+    rows = (await conn.execute(SQL.list_jobs.text, {**page.keyset("id"), "status": status, "actor": actor,
+                                                    "queue": queue})).all()
     return page.page(rows, Job, "id")
 
 
-async def _change(conn, job_id: int, sql: str, allowed: str) -> Job:
-    row = (await conn.execute(text(f"{sql} returning {COLUMNS}"), {"id": job_id})).first()
+async def _change(conn, job_id: int, change: queries.Query, allowed: str) -> Job:
+    row = (await conn.execute(change.text, {"id": job_id})).first()
     if row is not None:
-        await conn.execute(text("select pg_notify('bayflow_jobs', :queue)"), {"queue": row.queue})
+        await conn.execute(SQL.wake_workers.text, {"queue": row.queue})
         return Job.model_validate(dict(row._mapping))
-    current = (await conn.execute(text("select status from public.job_queue where id = :id"), {"id": job_id})).scalar()
+    current = (await conn.execute(SQL.job_status.text, {"id": job_id})).scalar()
     if current is None:
         raise ProblemError(404, "Not found", f"no job {job_id}")
     raise ProblemError(409, "Job state conflict", f"job {job_id} is {current}; only {allowed} jobs qualify")
@@ -123,17 +113,13 @@ async def _change(conn, job_id: int, sql: str, allowed: str) -> Job:
 @router.post("/v1/ops/jobs/{job_id}/retry", response_model=Job, dependencies=_ops)
 async def retry_job(conn: Connection, job_id: JobId):
     """Run a failed or cancelled job again, with its attempts reset."""
-    return await _change(conn, job_id, """update public.job_queue
-   set status = 'queued', attempts = 0, run_at = now(), finished_at = null, updated_at = now()
- where id = :id and status in ('failed', 'cancelled')""", "failed or cancelled")
+    return await _change(conn, job_id, SQL.retry_job, "failed or cancelled")
 
 
 @router.post("/v1/ops/jobs/{job_id}/cancel", response_model=Job, dependencies=_ops)
 async def cancel_job(conn: Connection, job_id: JobId):
     """Cancel a job that has not started (queued, including retries waiting for their backoff)."""
-    return await _change(conn, job_id, """update public.job_queue
-   set status = 'cancelled', finished_at = now(), updated_at = now()
- where id = :id and status = 'queued'""", "queued")
+    return await _change(conn, job_id, SQL.cancel_job, "queued")
 
 
 GAUGES = {
@@ -172,9 +158,9 @@ async def metrics(request: Request):
     _check_scraper(request)
     async with request.app.state.connections.connect() as conn:
         async with conn.begin():
-            await conn.execute(text("select set_config('role', 'authenticated', true)"))
-            rows = (await conn.execute(STATS)).all()
-            schedule = (await conn.execute(SCHEDULE_STATS)).one()
+            await conn.execute(SQL.as_authenticated.text)
+            rows = (await conn.execute(SQL.stats.text)).all()
+            schedule = (await conn.execute(SQL.schedule_stats.text)).one()
     registry = CollectorRegistry()
     for name, doc in GAUGES.items():
         gauge = Gauge(f"bayflow_jobs_{name}", doc, ["queue"], registry=registry)

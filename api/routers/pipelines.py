@@ -4,28 +4,23 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.deps import Connection, require_roles
 from api.pagination import Page, Paging
 from api.problems import ProblemError
+from api.queries import load
 from api.rows import fetch_one
 from api.schemas.pipelines import PipelineRun, RunStatus
 from tasks.starts import arestart_run
 
 router = APIRouter(tags=["pipelines"], dependencies=[Depends(require_roles("admin", "dispatcher"))])
 
-SELECT = """select r.id, r.kind, r.work_order_id, r.triggered_by, r.status, r.step, r.error, r.schedule_run_id,
-  r.created_at, r.started_at, r.finished_at, r.updated_at,
-  coalesce((select jsonb_agg(to_jsonb(s) - 'run_id' order by array_position(
-      array['enrich', 'plan', 'schedule', 'notify'], s.step)) from public.pipeline_steps s where s.run_id = r.id),
-    '[]'::jsonb) as steps
-from public.pipeline_runs r"""
+SQL = load("pipelines")
 
 
 async def load_run(conn: AsyncConnection, run_id: UUID) -> PipelineRun:
-    row = await fetch_one(conn, f"{SELECT} where r.id = :id", {"id": run_id}, "pipeline run", run_id)
+    row = await fetch_one(conn, SQL.run, {"id": run_id}, "pipeline run", run_id)
     return PipelineRun.model_validate(dict(row._mapping))
 
 
@@ -33,10 +28,7 @@ async def load_run(conn: AsyncConnection, run_id: UUID) -> PipelineRun:
 async def list_runs(conn: Connection, page: Paging,
                     status: Annotated[list[RunStatus] | None, Query(description="any of these statuses")] = None):
     """Newest first: e.g. `?status=failed` lists the runs waiting for a dispatcher's retry."""
-    after, params = page.after("created_at", "id", alias="r", descending=True)
-    rows = (await conn.execute(text(f"""{SELECT}
-where {after} and (cast(:status as text[]) is null or r.status = any(cast(:status as text[])))
-order by r.created_at desc, r.id desc limit :limit"""), {**params, "status": status, "limit": page.limit + 1})).all()
+    rows = (await conn.execute(SQL.list_runs.text, {**page.keyset("created_at", "id"), "status": status})).all()
     return page.page(rows, PipelineRun, "created_at", "id")
 
 
@@ -48,21 +40,18 @@ async def get_run(run_id: UUID, conn: Connection):
 @router.get("/v1/work_orders/{work_order_id}/pipeline_runs", response_model=list[PipelineRun])
 async def work_order_runs(work_order_id: UUID, conn: Connection):
     """The work order's runs, newest first (404 when there is no such work order)."""
-    await fetch_one(conn, "select id from public.work_orders where id = :id", {"id": work_order_id},
+    await fetch_one(conn, SQL.work_order_exists, {"id": work_order_id},
                     "work order", work_order_id)
-    rows = (await conn.execute(text(f"{SELECT} where r.work_order_id = :id order by r.created_at desc, r.id desc"),
-                               {"id": work_order_id})).all()
+    rows = (await conn.execute(SQL.work_order_runs.text, {"id": work_order_id})).all()
     return [PipelineRun.model_validate(dict(r._mapping)) for r in rows]
 
 
 @router.post("/v1/work_orders/{work_order_id}/retry-pipeline", status_code=202, response_model=PipelineRun)
 async def retry_pipeline(work_order_id: UUID, conn: Connection):
     """Restart the work order's latest run at the step that failed (409 unless it failed)."""
-    await fetch_one(conn, "select id from public.work_orders where id = :id for update", {"id": work_order_id},
+    await fetch_one(conn, SQL.lock_work_order, {"id": work_order_id},
                     "work order", work_order_id)
-    latest = (await conn.execute(text(
-        "select id, status from public.pipeline_runs where work_order_id = :id order by created_at desc, id desc"
-        " limit 1"), {"id": work_order_id})).first()
+    latest = (await conn.execute(SQL.latest_run.text, {"id": work_order_id})).first()
     if latest is None:
         raise ProblemError(409, "Nothing to retry", f"work order {work_order_id} has no pipeline run")
     if latest.status != "failed" or await arestart_run(conn, latest.id) is None:

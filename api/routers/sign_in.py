@@ -5,16 +5,17 @@ from typing import Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Request
-from sqlalchemy import text
 
 from api.problems import ProblemError
+from api.queries import load
 from api.schemas.common import Email, RequestModel, ResponseModel
+
+SQL = load("sign_in")
 
 router = APIRouter(prefix="/v1/auth", tags=["sign-in"])
 dev_router = APIRouter(prefix="/v1/dev", tags=["sign-in"])
 
 DEV_TOKEN_TTL_S = 8 * 3600  # a working day on the board without signing in again
-USERS = text("select id, email, role, display_name from bayflow.dev_sign_in_users()")
 
 
 class AuthConfig(ResponseModel):
@@ -53,7 +54,7 @@ async def auth_config(request: Request):
 
 async def _dev_users(request: Request) -> list[DevUser]:
     async with request.app.state.connections.connect() as conn:
-        return [DevUser.model_validate(dict(r._mapping)) for r in await conn.execute(USERS)]
+        return [DevUser.model_validate(dict(r._mapping)) for r in await conn.execute(SQL.users.text)]
 
 
 @dev_router.get("/users", response_model=list[DevUser])

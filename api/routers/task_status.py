@@ -12,15 +12,17 @@ from uuid import UUID
 
 from fastapi import APIRouter
 from pydantic import Field
-from sqlalchemy import text
 
 from api.concurrency import etag
 from api.deps import Connection
 from api.idempotency import Idempotent
 from api.problems import ProblemError
+from api.queries import load
 from api.routers.tasks import load_task
 from api.schemas.common import LongText, RequestModel
 from api.schemas.tasks import Reason, Task, TaskStatus
+
+SQL = load("task_status")
 
 router = APIRouter(prefix="/v1/tasks", tags=["tasks"])
 
@@ -31,29 +33,16 @@ class StatusChange(RequestModel):
     note: Annotated[LongText | None, Field(description="appended to the task's notes on a line of its own")] = None
 
 
-# A note is appended; the reason is kept only for `blocked` (the trigger clears it otherwise).
-_CHANGE = text("""
-update public.tasks
-   set status = :status,
-       blocked_reason = case when :status = 'blocked' then coalesce(:reason, blocked_reason) end,
-       notes = case when cast(:note as text) is null then notes
-                    when notes is null or notes = '' then :note
-                    else notes || E'\\n' || :note end
- where id = :id
-returning id""")
-
-
 @router.post("/{task_id}/status", response_model=Task)
 async def change_status(task_id: UUID, body: StatusChange, conn: Connection, idem: Idempotent):
     if idem.replay:
         return idem.replay
     if body.status == "blocked" and body.reason is None:
-        current = (await conn.execute(text("select status, blocked_reason from public.tasks where id = :id"),
-                                      {"id": task_id})).first()
+        current = (await conn.execute(SQL.current_status.text, {"id": task_id})).first()
         if current is not None and not (current.status == "blocked" and current.blocked_reason):
             raise ProblemError(422, "Missing value", "a blocked task needs a reason",
                                [{"field": "reason", "message": "a blocked task needs a reason"}])
-    changed = (await conn.execute(_CHANGE, {"id": task_id, "status": body.status, "reason": body.reason,
+    changed = (await conn.execute(SQL.change.text, {"id": task_id, "status": body.status, "reason": body.reason,
                                             "note": body.note})).first()
     if changed is None:
         raise ProblemError(404, "Not found", f"no task {task_id} (it may have been reassigned)")

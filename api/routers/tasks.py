@@ -7,7 +7,6 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.concurrency import IfMatch, etag, expected_version, set_etag
@@ -16,6 +15,7 @@ from api.idempotency import Idempotent
 from api.move_check import judge
 from api.pagination import Page, Paging
 from api.problems import ProblemError
+from api.queries import load
 from api.rows import delete_versioned, fetch_one, update_versioned
 from api.schemas.common import QueryTimestamp
 from api.schemas.schedule import WhatIfRequest
@@ -25,26 +25,16 @@ from api.task_moves import SERIALISE_MOVES, publish_moved, refuse
 router = APIRouter(prefix="/v1/tasks", tags=["tasks"])
 staff = Depends(require_roles("admin", "dispatcher"))
 
-COLUMNS = """id, work_order_id, position, name, duration_minutes, required_skill, required_bay_type,
-  needs_parts, parts_ready_at, status, assigned_technician_id, bay_id, planned_start, planned_end, unplaced_reason,
-  lock_start, lock_technician, lock_bay, notes, instructions, actual_start, actual_end, blocked_reason,
-  created_at, updated_at, version"""
-
-# A task with the ids it depends on (the dependencies the caller may see).
-SELECT = f"""select {COLUMNS},
-  array(select d.depends_on_task_id from public.task_dependencies d
-        where d.task_id = t.id order by d.depends_on_task_id) as depends_on
-from public.tasks t"""
+SQL = load("tasks")
 
 
 async def load_task(conn: AsyncConnection, task_id: UUID) -> Task:
-    row = await fetch_one(conn, f"{SELECT} where t.id = :id", {"id": task_id}, "task", task_id)
+    row = await fetch_one(conn, SQL.task, {"id": task_id}, "task", task_id)
     return Task.model_validate(dict(row._mapping))
 
 
 async def load_work_order_tasks(conn: AsyncConnection, work_order_id: UUID) -> list[Task]:
-    rows = await conn.execute(text(f"{SELECT} where t.work_order_id = :id order by t.position, t.created_at, t.id"),
-                              {"id": work_order_id})
+    rows = await conn.execute(SQL.work_order_tasks.text, {"id": work_order_id})
     return [Task.model_validate(dict(r._mapping)) for r in rows]
 
 
@@ -52,9 +42,7 @@ async def add_dependencies(conn: AsyncConnection, pairs: list[dict]) -> None:
     """Insert `{task_id, depends_on_task_id}` pairs; the schema's trigger refuses cross-work-order
     dependencies and cycles, a check constraint refuses self-dependencies."""
     if pairs:
-        await conn.execute(text(
-            "insert into public.task_dependencies (task_id, depends_on_task_id)"
-            " values (:task_id, :depends_on_task_id) on conflict do nothing"), pairs)
+        await conn.execute(SQL.add_dependency.text, pairs)
 
 
 @router.get("", response_model=Page[Task])
@@ -66,19 +54,9 @@ async def list_tasks(
     planned_from: Annotated[QueryTimestamp | None, Query(description="planned_start at or after")] = None,
     planned_to: Annotated[QueryTimestamp | None, Query(description="planned_start before")] = None,
 ):
-    after, params = page.after("created_at", "id", alias="t")
-    sql = f"""{SELECT}
-where {after}
-  and (cast(:status as text[]) is null or t.status = any(cast(:status as text[])))
-  and (cast(:work_order_id as uuid) is null or t.work_order_id = :work_order_id)
-  and (cast(:assignee as uuid) is null or t.assigned_technician_id = :assignee)
-  and (cast(:planned_from as timestamptz) is null or t.planned_start >= :planned_from)
-  and (cast(:planned_to as timestamptz) is null or t.planned_start < :planned_to)
-order by t.created_at, t.id
-limit :limit"""
-    rows = (await conn.execute(text(sql), {
-        **params, "status": status, "work_order_id": work_order_id, "assignee": assignee,
-        "planned_from": planned_from, "planned_to": planned_to, "limit": page.limit + 1,
+    rows = (await conn.execute(SQL.list_tasks.text, {
+        **page.keyset("created_at", "id"), "status": status, "work_order_id": work_order_id, "assignee": assignee,
+        "planned_from": planned_from, "planned_to": planned_to,
     })).all()
     return page.page(rows, Task, "created_at", "id")
 
@@ -94,18 +72,11 @@ async def get_task(task_id: UUID, conn: Connection, response: Response):
 async def create_task(body: TaskCreate, conn: Connection, idem: Idempotent):
     if idem.replay:
         return idem.replay
-    if (await conn.execute(text("select id from public.work_orders where id = :id"), {"id": body.work_order_id})).first() is None:
+    if (await conn.execute(SQL.work_order_exists.text, {"id": body.work_order_id})).first() is None:
         raise ProblemError(422, "Unknown reference", f"no work order {body.work_order_id}",
                            [{"field": "work_order_id", "message": "no such work order"}])
     values = body.model_dump(exclude={"depends_on"})
-    row = (await conn.execute(text("""
-insert into public.tasks (work_order_id, position, name, duration_minutes, required_skill, required_bay_type,
-  needs_parts, parts_ready_at, assigned_technician_id, bay_id, notes, instructions)
-values (:work_order_id,
-  coalesce(:position, (select coalesce(max(position) + 1, 0) from public.tasks where work_order_id = :work_order_id)),
-  :name, :duration_minutes, :required_skill, :required_bay_type, :needs_parts, :parts_ready_at,
-  :assigned_technician_id, :bay_id, :notes, :instructions)
-returning id"""), values)).one()
+    row = (await conn.execute(SQL.insert_task.text, values)).one()
     await add_dependencies(conn, [{"task_id": row.id, "depends_on_task_id": d} for d in body.depends_on])
     task = await load_task(conn, row.id)
     return await idem.respond(201, task, {"ETag": etag(task.version), "Location": f"/v1/tasks/{task.id}"})
@@ -155,13 +126,12 @@ async def delete_task(task_id: UUID, conn: Connection, if_match: IfMatch = None)
 
 @router.post("/{task_id}/dependencies", status_code=201, response_model=Dependency, dependencies=[staff])
 async def add_dependency(task_id: UUID, body: DependencyCreate, conn: Connection):
-    await fetch_one(conn, "select id from public.tasks where id = :id", {"id": task_id}, "task", task_id)
+    await fetch_one(conn, SQL.task_exists, {"id": task_id}, "task", task_id)
     await add_dependencies(conn, [{"task_id": task_id, "depends_on_task_id": body.depends_on_task_id}])
     return Dependency(task_id=task_id, depends_on_task_id=body.depends_on_task_id)
 
 
 @router.delete("/{task_id}/dependencies/{depends_on_task_id}", status_code=204, dependencies=[staff])
 async def remove_dependency(task_id: UUID, depends_on_task_id: UUID, conn: Connection):
-    await fetch_one(conn, "delete from public.task_dependencies where task_id = :t and depends_on_task_id = :d"
-                    " returning task_id", {"t": task_id, "d": depends_on_task_id},
+    await fetch_one(conn, SQL.remove_dependency, {"t": task_id, "d": depends_on_task_id},
                     "dependency", f"of task {task_id} on {depends_on_task_id}")

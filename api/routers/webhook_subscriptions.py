@@ -4,10 +4,11 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response
-from sqlalchemy import text
 
 from api.deps import Connection, Principal, require_roles
 from api.problems import ProblemError
+from api.queries import load
+from api.rows import patch_params
 from api.schemas.webhooks import (
     Attempt,
     Delivery,
@@ -21,17 +22,13 @@ from tasks.enqueue import enqueue_async
 from tasks.webhook_actors import delivery_message
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+SQL = load("webhook_subscriptions")
 Admin = Annotated[Principal, Depends(require_roles("admin"))]
 Staff = Annotated[Principal, Depends(require_roles("admin", "dispatcher"))]
 
 
-_SUBSCRIPTION = """select s.id, s.url, s.event_types, s.description, s.active, k.updated_at as secret_updated_at,
-  s.created_at, s.updated_at, s.version
-  from public.webhook_subscriptions s join public.webhook_subscription_secrets k on k.subscription_id = s.id"""
-
-
 async def _subscription(conn, subscription_id: UUID) -> Subscription:
-    row = (await conn.execute(text(f"{_SUBSCRIPTION} where s.id = :id"), {"id": subscription_id})).mappings().first()
+    row = (await conn.execute(SQL.subscription.text, {"id": subscription_id})).mappings().first()
     if row is None:
         raise ProblemError(404, "Not found", f"no webhook subscription {subscription_id}")
     return Subscription(**row)
@@ -39,18 +36,16 @@ async def _subscription(conn, subscription_id: UUID) -> Subscription:
 
 @router.get("/subscriptions", response_model=list[Subscription], summary="Outbound subscriptions (admins)")
 async def list_subscriptions(conn: Connection, principal: Admin):
-    rows = (await conn.execute(text(f"{_SUBSCRIPTION} order by s.created_at, s.id"))).mappings()
+    rows = (await conn.execute(SQL.subscriptions.text)).mappings()
     return [Subscription(**r) for r in rows]
 
 
 @router.post("/subscriptions", status_code=201, response_model=Subscription, summary="Subscribe a URL to events")
 async def create_subscription(body: SubscriptionCreate, conn: Connection, principal: Admin, response: Response):
     subscription_id = (await conn.execute(
-        text("insert into public.webhook_subscriptions (url, event_types, description, active)"
-             " values (:url, :types, :d, :a) returning id"),
+        SQL.insert_subscription.text,
         {"url": str(body.url), "types": body.event_types, "d": body.description, "a": body.active})).scalar_one()
-    await conn.execute(text("insert into public.webhook_subscription_secrets (subscription_id, secret) values (:id, :s)"),
-                       {"id": subscription_id, "s": body.secret.get_secret_value()})
+    await conn.execute(SQL.insert_secret.text, {"id": subscription_id, "s": body.secret.get_secret_value()})
     response.headers["Location"] = f"/v1/webhooks/subscriptions/{subscription_id}"
     return await _subscription(conn, subscription_id)
 
@@ -67,26 +62,19 @@ async def update_subscription(subscription_id: UUID, body: SubscriptionUpdate, c
     if "url" in changes:
         changes["url"] = str(body.url)
     if changes:
-        assignments = ", ".join(f"{k} = :{k}" for k in changes)
-        await conn.execute(text(f"update public.webhook_subscriptions set {assignments} where id = :id"),
-                           {**changes, "id": subscription_id})
+        await conn.execute(SQL.update_subscription.text,
+                           {**patch_params(changes, ("url", "event_types", "description", "active")),
+                            "id": subscription_id})
     if body.secret is not None:
-        await conn.execute(text("update public.webhook_subscription_secrets set secret = :s, updated_at = now()"
-                                " where subscription_id = :id"),
-                           {"s": body.secret.get_secret_value(), "id": subscription_id})
+        await conn.execute(SQL.update_secret.text, {"s": body.secret.get_secret_value(), "id": subscription_id})
     return await _subscription(conn, subscription_id)
 
 
 @router.delete("/subscriptions/{subscription_id}", status_code=204)
 async def delete_subscription(subscription_id: UUID, conn: Connection, principal: Admin):
-    deleted = (await conn.execute(text("delete from public.webhook_subscriptions where id = :id returning id"),
-                                  {"id": subscription_id})).first()
+    deleted = (await conn.execute(SQL.delete_subscription.text, {"id": subscription_id})).first()
     if deleted is None:
         raise ProblemError(404, "Not found", f"no webhook subscription {subscription_id}")
-
-
-_DELIVERY = """select id, subscription_id, event_id, event_type, status, attempts, last_status_code, last_error,
-  created_at, delivered_at, payload from public.webhook_deliveries"""
 
 
 @router.get("/deliveries", response_model=list[Delivery], summary="Recent deliveries, newest first (staff)")
@@ -96,33 +84,19 @@ async def list_deliveries(
     status: Annotated[list[DeliveryStatus] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ):
-    rows = (await conn.execute(text(
-        f"""{_DELIVERY} where (cast(:sub as uuid) is null or subscription_id = :sub)
-              and (cast(:status as text[]) is null or status = any(cast(:status as text[])))
-            order by created_at desc, id limit :limit"""),
+    rows = (await conn.execute(
+        SQL.deliveries.text,
         {"sub": subscription_id, "status": status, "limit": limit})).mappings()
     return [Delivery(**r) for r in rows]
 
 
 @router.get("/deliveries/{delivery_id}", response_model=DeliveryDetail, summary="A delivery and every attempt")
 async def get_delivery(delivery_id: UUID, conn: Connection, principal: Staff):
-    row = (await conn.execute(text(f"{_DELIVERY} where id = :id"), {"id": delivery_id})).mappings().first()
+    row = (await conn.execute(SQL.delivery.text, {"id": delivery_id})).mappings().first()
     if row is None:
         raise ProblemError(404, "Not found", f"no webhook delivery {delivery_id}")
-    attempts = (await conn.execute(text(
-        "select attempt, started_at, status_code, latency_ms, error, succeeded from public.webhook_attempts"
-        " where delivery_id = :id order by id"), {"id": delivery_id})).mappings()
+    attempts = (await conn.execute(SQL.attempts.text, {"id": delivery_id})).mappings()
     return DeliveryDetail(**row, attempt_log=[Attempt(**a) for a in attempts])
-
-
-# Only a delivery that is finished (dead, or succeeded and wanted again) starts a new chain of
-# attempts; one pending or retrying has a job queued or in flight. The row lock makes
-# concurrent re-sends wait, and each sees the status the first one left.
-_RESEND = text(
-    "update public.webhook_deliveries set status = 'pending', updated_at = now()"
-    " where id = :id and status in ('dead', 'succeeded')"
-    " returning id, subscription_id, event_id, event_type, status, attempts, last_status_code, last_error,"
-    " created_at, delivered_at")
 
 
 @router.post("/deliveries/{delivery_id}/resend", status_code=202, response_model=Delivery,
@@ -131,11 +105,11 @@ _RESEND = text(
                          "attempts. A delivery that is pending or retrying already has its job queued or in flight: "
                          "it is returned as it is and nothing new starts.")
 async def resend_delivery(delivery_id: UUID, conn: Connection, principal: Staff):
-    row = (await conn.execute(_RESEND, {"id": delivery_id})).mappings().first()
+    row = (await conn.execute(SQL.resend.text, {"id": delivery_id})).mappings().first()
     if row is not None:
         await enqueue_async(conn, delivery_message(str(delivery_id)))
         return Delivery(**row)
-    row = (await conn.execute(text(f"{_DELIVERY} where id = :id"), {"id": delivery_id})).mappings().first()
+    row = (await conn.execute(SQL.delivery.text, {"id": delivery_id})).mappings().first()
     if row is None:
         raise ProblemError(404, "Not found", f"no webhook delivery {delivery_id}")
     return Delivery(**row)

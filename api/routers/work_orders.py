@@ -3,11 +3,11 @@
 Staff read `work_orders`; a technician reads `tech_work_orders` (migration 0400: the work
 orders with a task of theirs, without customer contact) and sees only their own tasks.
 """
+from dataclasses import dataclass
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.concurrency import IfMatch, etag, expected_version, set_etag
@@ -15,6 +15,7 @@ from api.deps import Connection, CurrentPrincipal, Principal, require_roles
 from api.idempotency import Idempotent
 from api.pagination import Page, Paging
 from api.problems import ProblemError
+from api.queries import load
 from api.routers.tasks import add_dependencies, load_work_order_tasks
 from api.rows import delete_versioned, fetch_one, insert_row, update_versioned
 from api.schemas.common import QueryTimestamp
@@ -28,30 +29,36 @@ from api.schemas.work_orders import (
     WorkOrderStatus,
     WorkOrderUpdate,
 )
+from bayflow import queries
 from tasks.starts import aenqueue_work_order_flow
 
 router = APIRouter(prefix="/v1/work_orders", tags=["work orders"])
 staff = Depends(require_roles("admin", "dispatcher"))
 
-TECH_COLUMNS = """id, number, asset_kind, asset_make, asset_model, asset_year, vin, plate, mileage,
-  description, priority, urgency, category, due_at, status, updated_at, version"""
-COLUMNS = f"""{TECH_COLUMNS}, source, external_id, customer_name, customer_phone, customer_email,
-  review_reasons, plan_source, enrichment, created_by, created_at"""
+SQL = load("work_orders")
 
 
-def _view(principal: Principal) -> tuple[str, str, type[TechWorkOrder]]:
-    """(relation, columns, model) the caller reads work orders through."""
-    if principal.role == "tech":
-        return "public.tech_work_orders", TECH_COLUMNS, TechWorkOrder
-    return "public.work_orders", COLUMNS, WorkOrder
+@dataclass(frozen=True)
+class _View:
+    """How a caller reads work orders: the query of one and of a page, the models of a row and a detail."""
+    one: queries.Query
+    page: queries.Query
+    model: type[TechWorkOrder]
+    detail: type[TechWorkOrderDetail]
+
+
+_STAFF_VIEW = _View(SQL.work_order, SQL.list_work_orders, WorkOrder, WorkOrderDetail)
+_TECH_VIEW = _View(SQL.tech_work_order, SQL.list_tech_work_orders, TechWorkOrder, TechWorkOrderDetail)
+
+
+def _view(principal: Principal) -> _View:
+    return _TECH_VIEW if principal.role == "tech" else _STAFF_VIEW
 
 
 async def _detail(conn: AsyncConnection, principal: Principal, work_order_id: UUID):
-    relation, columns, model = _view(principal)
-    row = await fetch_one(conn, f"select {columns} from {relation} where id = :id", {"id": work_order_id},
-                          "work order", work_order_id)
-    detail = TechWorkOrderDetail if model is TechWorkOrder else WorkOrderDetail
-    return detail(**dict(row._mapping), tasks=await load_work_order_tasks(conn, work_order_id))
+    view = _view(principal)
+    row = await fetch_one(conn, view.one, {"id": work_order_id}, "work order", work_order_id)
+    return view.detail(**dict(row._mapping), tasks=await load_work_order_tasks(conn, work_order_id))
 
 
 @router.get("", response_model=Page[WorkOrder | TechWorkOrder])
@@ -62,23 +69,11 @@ async def list_work_orders(
     due_to: Annotated[QueryTimestamp | None, Query(description="due_at before")] = None,
     assignee: Annotated[UUID | None, Query(description="has a task assigned to this technician")] = None,
 ):
-    relation, columns, model = _view(principal)
-    after, params = page.after("number", alias="w")
-    sql = f"""select {columns}
-from {relation} w
-where {after}
-  and (cast(:status as text[]) is null or w.status = any(cast(:status as text[])))
-  and (cast(:due_from as timestamptz) is null or w.due_at >= :due_from)
-  and (cast(:due_to as timestamptz) is null or w.due_at < :due_to)
-  and (cast(:assignee as uuid) is null or exists (
-    select from public.tasks t where t.work_order_id = w.id and t.assigned_technician_id = :assignee))
-order by w.number
-limit :limit"""
-    rows = (await conn.execute(text(sql), {
-        **params, "status": status, "due_from": due_from, "due_to": due_to, "assignee": assignee,
-        "limit": page.limit + 1,
+    view = _view(principal)
+    rows = (await conn.execute(view.page.text, {
+        **page.keyset("number"), "status": status, "due_from": due_from, "due_to": due_to, "assignee": assignee,
     })).all()
-    return page.page(rows, model, "number")
+    return page.page(rows, view.model, "number")
 
 
 @router.get("/{work_order_id}", response_model=WorkOrderDetail | TechWorkOrderDetail)
