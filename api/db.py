@@ -9,6 +9,10 @@ With BAYFLOW_API_DATABASE_URL the API logs in as its own role (a member of
 `authenticated`, like Supabase's `authenticator`). Otherwise it uses DATABASE_URL and
 every new connection runs `set role bayflow_api`, a role with no table rights: a query
 outside a request transaction (which switches to `authenticated`) fails closed.
+
+`GET /v1/events` listens on its own connection (`create_listener_engine`): a LISTEN lasts as
+long as the process, so it is not drawn from the request pool (where it would take a
+connection from the requests for good). It is opened by the same driver, login and role.
 """
 import asyncio
 from contextlib import asynccontextmanager
@@ -16,6 +20,7 @@ from typing import AsyncIterator
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
 
 from bayflow.config import Settings
 from bayflow.database import asyncpg_url, database_url
@@ -24,10 +29,9 @@ API_ROLE = "bayflow_api"
 
 
 def create_engine(s: Settings) -> AsyncEngine:
-    own_login = s.bayflow_api_database_url
-    url = own_login or s.database_url or database_url()
-    engine = create_async_engine(
-        asyncpg_url(url),
+    """The engine of the requests' connections."""
+    return _engine(
+        s,
         # Opened as needed and kept: an overflow connection closed after each burst costs a new
         # server process, login, `set role` and statement preparation when the next burst comes.
         pool_size=s.bayflow_api_pool_size,
@@ -38,6 +42,20 @@ def create_engine(s: Settings) -> AsyncEngine:
         connect_args={"server_settings": {"application_name": "bayflow-api"},
                       **({} if s.bayflow_api_statement_cache else {"statement_cache_size": 0})},
     )
+
+
+def create_listener_engine(s: Settings) -> AsyncEngine:
+    """An engine whose every connection is opened for its holder alone and closed with it (no pool):
+    for the LISTEN connection that lives as long as the process. Autocommit: a LISTEN inside a
+    transaction would start only at its commit."""
+    return _engine(s, poolclass=NullPool, isolation_level="AUTOCOMMIT",
+                   connect_args={"server_settings": {"application_name": "bayflow-events"},
+                                 "statement_cache_size": 0})
+
+
+def _engine(s: Settings, **options) -> AsyncEngine:
+    own_login = s.bayflow_api_database_url
+    engine = create_async_engine(asyncpg_url(own_login or s.database_url or database_url()), **options)
     if not own_login:
         event.listen(engine.sync_engine, "connect", _set_api_role)
     return engine

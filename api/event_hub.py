@@ -3,15 +3,20 @@
 Started on the first subscriber, it reconnects after losing its connection. Each
 subscriber has a bounded queue; a client too slow to drain it is disconnected (its
 stream ends) rather than letting memory grow.
+
+The connection comes from the API's listener engine (`api.db.create_listener_engine`:
+SQLAlchemy over asyncpg, as every other API connection, but its own and not from the request
+pool, since it is held for the life of the process); notifications arrive through asyncpg's
+listener on its driver connection, the one asyncpg API SQLAlchemy does not wrap.
 """
 import asyncio
 import json
 import logging
 
 import asyncpg
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bayflow.config import Settings
-from bayflow.database import database_url, plain_url
 from pipelines.events import CHANNEL
 
 log = logging.getLogger(__name__)
@@ -32,9 +37,8 @@ class Subscription:
 
 
 class EventHub:
-    def __init__(self, s: Settings) -> None:
-        self._own_login = bool(s.bayflow_api_database_url)
-        self._url = plain_url(s.bayflow_api_database_url or s.database_url or database_url())
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
         self._subscriptions: set[Subscription] = set()
         self._listening = asyncio.Event()
         self._task: asyncio.Task | None = None
@@ -60,6 +64,7 @@ class EventHub:
                 pass
         for sub in list(self._subscriptions):
             sub.offer(None)
+        await self._engine.dispose()
 
     def _relay(self, connection, pid, channel, payload: str) -> None:
         try:
@@ -76,24 +81,22 @@ class EventHub:
 
     async def _run(self) -> None:
         while True:
-            conn = None
             try:
-                conn = await asyncpg.connect(self._url, statement_cache_size=0,
-                                             server_settings={"application_name": "bayflow-events"})
-                if not self._own_login:
-                    await conn.execute("set role bayflow_api")  # no table rights: LISTEN only
-                lost = asyncio.Event()
-                conn.add_termination_listener(lambda _c: lost.set())
-                await conn.add_listener(CHANNEL, self._relay)
-                self._listening.set()
-                await lost.wait()
+                async with self._engine.connect() as conn:
+                    listener = (await conn.get_raw_connection()).driver_connection
+                    lost = asyncio.Event()
+                    listener.add_termination_listener(lambda _c: lost.set())
+                    await listener.add_listener(CHANNEL, self._relay)
+                    self._listening.set()
+                    try:
+                        await lost.wait()
+                    finally:
+                        self._listening.clear()
+                        if not listener.is_closed():
+                            await listener.remove_listener(CHANNEL, self._relay)
                 log.warning("lost the %s listener connection; reconnecting", CHANNEL)
             except asyncio.CancelledError:
                 raise
-            except (OSError, asyncpg.PostgresError) as exc:
+            except (OSError, asyncpg.PostgresError, DBAPIError) as exc:
                 log.warning("cannot listen on %s (%s); retrying", CHANNEL, exc)
-            finally:
-                self._listening.clear()
-                if conn is not None and not conn.is_closed():
-                    await conn.close()
             await asyncio.sleep(_RECONNECT_S)

@@ -1,24 +1,27 @@
 """The what-if of a proposed move (`scheduler.whatif`) against the shop as the caller sees it:
-the shop is loaded the way the scheduling pipeline loads it, the proposal judged against the
-current plan, and the answer turned into the API's `WhatIfResult` (ids, times, names). The
-loaded shop is reused while it is unchanged (`api.shop_snapshots`)."""
-import asyncio
+the shop is loaded the way the scheduling pipeline loads it (`pipelines.schedule_run.load_shop`),
+its rows read on the request's own connection and transaction (RLS as the caller), the proposal
+judged against the current plan, and the answer turned into the API's `WhatIfResult` (ids, times,
+names). Building the shop and judging the move are CPU work: they run in a worker thread, which
+sends each read back to the event loop. The loaded shop is reused while it is unchanged
+(`api.shop_snapshots`)."""
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from uuid import UUID
 
+import anyio.from_thread
+import anyio.to_thread
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api.caller_db import caller_transaction
-from api.deps import Principal, request_id
+from api.deps import Principal
 from api.problems import ProblemError
 from api.queries import load
 from api.schemas.schedule import LatenessChange, Placement, PushedTask, Slot, Violation, WhatIfRequest, WhatIfResult
 from api.schemas.tasks import Task
 from api.shop_snapshots import ShopSnapshots, fingerprint
-from pipelines.schedule_run import LoadedShop, load_problem
+from pipelines.schedule_run import LoadedShop, ReadRows, load_shop
 from scheduler.problem import Assignment, Problem
 from scheduler.whatif import BadProposal, Proposal, WhatIf, what_if
 
@@ -58,13 +61,9 @@ def _snapshots(request: Request) -> ShopSnapshots:
     return state.shop_snapshots
 
 
-def _judge(request: Request, principal: Principal, body: WhatIfRequest, start: datetime, days: int,
+def _judge(read: ReadRows, snapshots: ShopSnapshots, body: WhatIfRequest, start: datetime, days: int,
            shop_key: tuple) -> tuple[WhatIf, Problem]:
-    def load() -> LoadedShop:
-        with caller_transaction(request.app.state.settings, principal.claims, request_id(request)) as conn:
-            return load_problem(conn, start, days)
-
-    loaded = _snapshots(request).get((shop_key, start, days), load)
+    loaded = snapshots.get((shop_key, start, days), lambda: load_shop(read, start, days))
     problem = loaded.problem
     minute = None if body.start is None else int((body.start - start).total_seconds() // 60)
     proposal = Proposal(str(body.task_id), body.technician_id and str(body.technician_id),
@@ -81,8 +80,16 @@ async def judge(request: Request, principal: Principal, conn: AsyncConnection, b
                            [{"field": "task_id", "message": f"the task is {task.status}"}])
     start, days = _horizon(task, body, request.app.state.settings.bayflow_schedule_horizon_days)
     shop_key = await fingerprint(conn)
+
+    async def rows(query, params: dict):
+        return (await conn.execute(query.text, params)).all()
+
+    def read(query, params: dict):  # in the worker thread: the query runs on the event loop
+        return anyio.from_thread.run(rows, query, params)
+
     try:
-        answer, problem = await asyncio.to_thread(_judge, request, principal, body, start, days, shop_key)
+        answer, problem = await anyio.to_thread.run_sync(_judge, read, _snapshots(request), body, start, days,
+                                                          shop_key)
     except BadProposal as bad:
         status, title = (409, "Task not open") if bad.field == "task_id" else (422, "Invalid move")
         if bad.field == "task_id":

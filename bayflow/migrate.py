@@ -8,10 +8,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from bayflow.paths import MIGRATIONS
+from bayflow.paths import MIGRATIONS, SQL
+from bayflow.queries import load
 from bayflow.sqlsplit import normalized, split_statements
 
 _FILE = re.compile(r"^(\d+)_(.+)\.sql$")
+BOOKKEEPING = load(SQL / "migrate.sql")
 _LOCK_KEY = 0x6261_7966  # "bayf": serialises concurrent migrators on one database
 
 
@@ -50,15 +52,10 @@ def migrate(conn, folder: Path = MIGRATIONS) -> list[Migration]:
     """
     migrations = discover(folder)
     with conn.transaction():
-        conn.execute("select pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
-        conn.execute("create schema if not exists supabase_migrations")
-        conn.execute(
-            "create table if not exists supabase_migrations.schema_migrations"
-            " (version text primary key, statements text[], name text)"
-        )
-        applied = dict(conn.execute(
-            "select version, statements from supabase_migrations.schema_migrations"
-        ).fetchall())
+        conn.execute(BOOKKEEPING.lock.psycopg, {"key": _LOCK_KEY})
+        conn.execute(BOOKKEEPING.create_schema.psycopg)
+        conn.execute(BOOKKEEPING.create_table.psycopg)
+        applied = dict(conn.execute(BOOKKEEPING.applied.psycopg).fetchall())
     for m in migrations:
         if m.version in applied and _changed(applied[m.version], m.statements):
             raise MigrationError(f"{m.path.name} was changed after it was applied; add a new migration instead")
@@ -66,10 +63,8 @@ def migrate(conn, folder: Path = MIGRATIONS) -> list[Migration]:
     for m in migrations:
         statements = m.statements
         with conn.transaction():
-            conn.execute("select pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
-            already = conn.execute(
-                "select 1 from supabase_migrations.schema_migrations where version = %s", (m.version,)
-            ).fetchone()
+            conn.execute(BOOKKEEPING.lock.psycopg, {"key": _LOCK_KEY})
+            already = conn.execute(BOOKKEEPING.is_applied.psycopg, {"version": m.version}).fetchone()
             if already:
                 continue
             for statement in statements:
@@ -77,11 +72,8 @@ def migrate(conn, folder: Path = MIGRATIONS) -> list[Migration]:
                     conn.execute(statement)
                 except Exception as exc:
                     raise MigrationError(f"{m.path.name}: {exc}".strip()) from exc
-            conn.execute(
-                "insert into supabase_migrations.schema_migrations (version, name, statements)"
-                " values (%s, %s, %s)",
-                (m.version, m.name, statements),
-            )
+            conn.execute(BOOKKEEPING.record.psycopg,
+                         {"version": m.version, "name": m.name, "statements": statements})
         done.append(m)
     return done
 

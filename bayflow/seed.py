@@ -15,11 +15,13 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 from psycopg import sql
 
-from bayflow.paths import SEEDS
+from bayflow.paths import SEEDS, SQL
+from bayflow.queries import load
 
 DEMO_SHOP = SEEDS / "demo_shop.json"
 SCHEMA = SEEDS / "shop.schema.json"
 SEED_ACTOR = "seed"
+QUERIES = load(SQL / "seed.sql")
 
 _KEY_IDS = uuid.UUID("5d0c2f3e-8a61-4c1b-9a57-0b1a7f10e5ed")  # namespace of the ids derived from keys
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -45,14 +47,8 @@ def load_seed(conn, path: Path, now: datetime | None = None) -> dict[str, int]:
     """
     tables, settings = _rows(_read(path), now or datetime.now(timezone.utc), path.name)
     with conn.transaction():
-        conn.execute("select set_config('bayflow.actor', %s, true)", (SEED_ACTOR,))
-        conn.execute(
-            "update public.shop_settings set name = %(name)s, timezone = %(timezone)s,"
-            " local_date_format = %(local_date_format)s"
-            " where (name, timezone, local_date_format) is distinct from"
-            " (%(name)s, %(timezone)s, %(local_date_format)s)",
-            settings,
-        )
+        conn.execute(QUERIES.as_seed.psycopg, {"actor": SEED_ACTOR})
+        conn.execute(QUERIES.shop_settings.psycopg, settings)
         for table, key_columns, records in tables:
             _upsert(conn, table, key_columns, records)
     return {table: len(records) for table, _, records in tables}

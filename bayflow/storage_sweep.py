@@ -1,12 +1,11 @@
 """Removing the stored objects of deleted attachments (the keys migration 20261207000620 records
 in `storage_deletions`): each object is deleted from storage first, then its row, so a sweep
 stopped half way leaves rows that the next sweep finishes."""
+from bayflow.paths import SQL
+from bayflow.queries import load
 from bayflow.storage import Storage
 
-_CLAIM = """
-select storage_key from public.storage_deletions order by requested_at, storage_key
- limit %s for update skip locked
-"""
+QUERIES = load(SQL / "storage.sql")
 
 
 def sweep(conn, storage: Storage, batch: int = 500) -> int:
@@ -15,10 +14,10 @@ def sweep(conn, storage: Storage, batch: int = 500) -> int:
     removed = 0
     while True:
         with conn.transaction():
-            keys = [k for (k,) in conn.execute(_CLAIM, (batch,)).fetchall()]
+            keys = [k for (k,) in conn.execute(QUERIES.claim_deletions.psycopg, {"batch": batch}).fetchall()]
             for key in keys:
                 storage.delete(key)
-            conn.execute("delete from public.storage_deletions where storage_key = any(%s)", (keys,))
+            conn.execute(QUERIES.forget_deletions.psycopg, {"keys": keys})
         removed += len(keys)
         if len(keys) < batch:
             return removed

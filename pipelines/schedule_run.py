@@ -13,42 +13,21 @@ import json
 import uuid
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Callable, Sequence
 from zoneinfo import ZoneInfo
 
+from bayflow import queries
 from bayflow.config import settings
+from bayflow.queries import Query
 from scheduler import SolverParameters, solve
 from scheduler.problem import (
     NO_ETA, Assignment, Bay, Lock, Problem, Task, Technician, Weights, Window, WorkOrder, merge, subtract,
 )
 
-SHOP_TIMEZONE = "select timezone from public.shop_settings"
-
-OPEN_TASKS = """
-select t.id, t.name, t.work_order_id, t.duration_minutes, t.required_skill, t.required_bay_type,
-       t.needs_parts, t.parts_ready_at, t.status, t.assigned_technician_id, t.bay_id,
-       t.planned_start, t.planned_end, t.lock_start, t.lock_technician, t.lock_bay, t.version,
-       t.blocked_reason
-  from public.tasks t join public.work_orders w on w.id = t.work_order_id
- where t.status in ('pending', 'scheduled', 'in_progress', 'paused', 'blocked')
-   and w.status not in ('done', 'cancelled')
- order by w.number, t.position, t.id
-"""
-
-WORK_ORDERS = "select id, due_at, priority from public.work_orders where id = any(%s)"
-
-DEPENDENCIES = "select task_id, depends_on_task_id from public.task_dependencies where task_id = any(%s)"
-
-TECHNICIANS = "select id, name, skills from public.technicians where active order by name, id"
-
-BAYS = "select id, name, bay_type from public.bays where active order by name"
-
-CALENDAR = """
-select kind, technician_id, bay_id, starts_at, ends_at, recurrence, recurrence_until
-  from public.calendar_events
- where starts_at < %(end)s
-   and (case when recurrence = 'none' then ends_at > %(start)s
-             else recurrence_until >= (%(start)s::timestamptz - interval '15 days')::date end)
-"""
+SHOP = queries.load(Path(__file__).with_name("sql") / "shop.sql")
+# One read of the shop: a named query of SHOP and its parameters -> its rows.
+ReadRows = Callable[[Query, dict], Sequence[Sequence]]
 
 INSERT_RUN = """
 insert into public.schedule_runs
@@ -162,23 +141,29 @@ class LoadedShop:
 
 
 def load_problem(conn, start: datetime, days: int) -> LoadedShop:
-    """The pure `Problem` for the shop's open tasks over [start, start + days)."""
+    """The pure `Problem` for the shop's open tasks over [start, start + days), read on a psycopg connection."""
+    return load_shop(lambda query, params: conn.execute(query.psycopg, params).fetchall(), start, days)
+
+
+def load_shop(read: ReadRows, start: datetime, days: int) -> LoadedShop:
+    """The pure `Problem` for the shop's open tasks over [start, start + days), its rows read with `read`
+    (any driver: the API reads them on its own connection, as the caller)."""
     end = start + timedelta(days=days)
     horizon = days * 1440
 
     def minute(moment: datetime) -> int:
         return int((moment - start).total_seconds() // 60)
 
-    tz = ZoneInfo(conn.execute(SHOP_TIMEZONE).fetchone()[0])
-    task_rows = conn.execute(OPEN_TASKS).fetchall()
+    tz = ZoneInfo(read(SHOP.shop_timezone, {})[0][0])
+    task_rows = read(SHOP.open_tasks, {})
     ids = [r[0] for r in task_rows]
     preds: dict = {}
-    for task_id, dep in conn.execute(DEPENDENCIES, (ids,)).fetchall():
+    for task_id, dep in read(SHOP.dependencies, {"ids": ids}):
         preds.setdefault(str(task_id), []).append(str(dep))
     open_ids = {str(i) for i in ids}
 
     shifts, time_off, downtime = {}, {}, {}
-    for kind, tech, bay, s, e, recurrence, until in conn.execute(CALENDAR, {"start": start, "end": end}).fetchall():
+    for kind, tech, bay, s, e, recurrence, until in read(SHOP.calendar, {"start": start, "end": end}):
         target = {"shift": shifts, "time_off": time_off, "bay_downtime": downtime}[kind]
         key = str(tech or bay)
         for os, oe in occurrences(s, e, recurrence, until, tz, start, end):
@@ -215,7 +200,7 @@ def load_problem(conn, start: datetime, days: int) -> LoadedShop:
             previous.append(Assignment(str(tid), str(tech), str(bay) if bay else None, minute(p_start), minute(p_end)))
 
     technicians = []
-    for tid, name, skills in conn.execute(TECHNICIANS).fetchall():
+    for tid, name, skills in read(SHOP.technicians, {}):
         key = str(tid)
         own = shifts.get(key)
         windows = None
@@ -225,10 +210,10 @@ def load_problem(conn, start: datetime, days: int) -> LoadedShop:
             windows = merge([*windows, *busy[key]])
         technicians.append(Technician(key, name, frozenset(skills), windows, merge(time_off.get(key, []))))
     bays = [Bay(str(b), name, bay_type, merge(downtime.get(str(b), [])))
-            for b, name, bay_type in conn.execute(BAYS).fetchall()]
+            for b, name, bay_type in read(SHOP.bays, {})]
     wo_ids = sorted({t.work_order for t in tasks})
     work_orders = [WorkOrder(str(w), None if due is None else minute(due), priority)
-                   for w, due, priority in conn.execute(WORK_ORDERS, ([uuid.UUID(w) for w in wo_ids],)).fetchall()]
+                   for w, due, priority in read(SHOP.work_orders, {"ids": [uuid.UUID(w) for w in wo_ids]})]
     weights = Weights(**settings().bayflow_schedule_weights)
     # The horizon starts at `start` on the shop's clock, so reasons read in shop-local time.
     problem = Problem(start.astimezone(tz), horizon, technicians, bays, work_orders, tasks, previous, weights)

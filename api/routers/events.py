@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
+from api.db import create_listener_engine
 from api.deps import Connection, CurrentPrincipal
 from api.event_hub import EventHub
 from api.problems import ProblemError
@@ -33,7 +34,7 @@ FIELDS = ("id", "type", "work_order_id", "task_id", "schedule_run_id")
 def hub(request: Request) -> EventHub:
     app = request.app
     if getattr(app.state, "event_hub", None) is None:
-        app.state.event_hub = EventHub(app.state.settings)
+        app.state.event_hub = EventHub(create_listener_engine(app.state.settings))
     return app.state.event_hub
 
 

@@ -6,6 +6,10 @@ from pathlib import Path
 
 from bayflow.cli import CommandError
 from bayflow.config import Settings, settings
+from bayflow.paths import SQL
+from bayflow.queries import load
+
+QUERIES = load(SQL / "commands.sql")
 
 
 def register(subparsers) -> None:
@@ -65,7 +69,7 @@ def mint_token(email: str, ttl_s: int = 3600, s: Settings | None = None) -> str:
     except DevIssuerDisabled as exc:
         raise CommandError(str(exc)) from None
     with connect() as conn:
-        user = conn.execute("select id, email from auth.users where lower(email) = lower(%s)", (email,)).fetchone()
+        user = conn.execute(QUERIES.user_by_email.psycopg, {"email": email}).fetchone()
     if user is None:
         raise CommandError(f"no user with email {email!r} in auth.users (seeded users: `bayflow demo` lists them)")
     return issuer.mint(str(user[0]), user[1], ttl_s)
@@ -90,7 +94,7 @@ def prepare_demo_database() -> None:
         except MigrationError as exc:
             raise CommandError(str(exc)) from exc
         load_demo_shop(conn)
-        if conn.execute("select exists (select from public.tasks where status = 'pending')").fetchone()[0]:
+        if conn.execute(QUERIES.pending_tasks.psycopg).fetchone()[0]:
             from tasks.starts import enqueue_reschedule
 
             enqueue_reschedule(conn, reason="demo: schedule the demo shop")
@@ -121,9 +125,7 @@ def demo_guide(s: Settings) -> str:
         lines.append(f"Tokens come from Supabase Auth at {s.supabase_url}.")
         return "\n".join(lines)
     with connect() as conn:
-        users = conn.execute(
-            "select distinct on (role) role, email from public.profiles"
-            " where role in ('dispatcher', 'tech') and email is not null order by role, email").fetchall()
+        users = conn.execute(QUERIES.demo_users.psycopg).fetchall()
     for role, email in users:
         var = f"{role.upper()}_TOKEN"
         lines += ["", f"# as {role} {email}; a fresh token: bayflow token --email {email}",

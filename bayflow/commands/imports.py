@@ -8,6 +8,8 @@ import time
 from pathlib import Path
 
 from bayflow.cli import CommandError
+from bayflow.paths import SQL
+from bayflow.queries import load
 
 POLL_S = 0.25
 NO_WORKER_HINT_S = 10.0
@@ -52,8 +54,7 @@ def run_import(args) -> int:
     return _follow(import_id)
 
 
-_STATUS = """select status, rows_total, rows_invalid, work_orders_total, work_orders_written, work_orders_created,
-  work_orders_updated, work_orders_unchanged, error_count, errors from public.imports where id = %s"""
+QUERIES = load(SQL / "commands.sql")
 
 
 def _follow(import_id: str) -> int:
@@ -65,7 +66,7 @@ def _follow(import_id: str) -> int:
     with connect(autocommit=True) as conn:
         while True:
             (status, rows, invalid, total, written, created, updated, unchanged, error_count,
-             errors) = conn.execute(_STATUS, (import_id,)).fetchone()
+             errors) = conn.execute(QUERIES.import_status.psycopg, {"id": import_id}).fetchone()
             bar.show(status, written, total)
             if status in ("done", "rejected", "failed"):
                 break

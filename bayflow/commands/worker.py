@@ -5,8 +5,10 @@ import sys
 
 from bayflow.cli import CommandError
 from bayflow.config import settings
+from bayflow.paths import SQL
+from bayflow.queries import load
 
-STATS = "select * from bayflow.queue_stats()"
+QUERIES = load(SQL / "commands.sql")
 COLUMNS = ("queue", "queued", "ready", "running", "done", "failed", "cancelled", "oldest_ready_age_s",
            "processed_last_minute", "failed_last_minute")
 
@@ -53,7 +55,7 @@ def run_jobs(args) -> int:
 
     try:
         with connect() as conn:
-            rows = conn.execute(STATS).fetchall()
+            rows = conn.execute(QUERIES.queue_stats.psycopg).fetchall()
     except psycopg.OperationalError as exc:
         raise CommandError(f"cannot reach the database: {exc}".strip()) from exc
     if args.json:
