@@ -22,10 +22,11 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from api.queries import load
 from bayflow.config import Settings
 from bayflow.database import asyncpg_url, database_url
 
-API_ROLE = "bayflow_api"
+SQL = load("connections")
 
 
 def create_engine(s: Settings) -> AsyncEngine:
@@ -82,5 +83,5 @@ class FairConnections:
 
 def _set_api_role(dbapi_connection, connection_record) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute(f"set role {API_ROLE}")
+    cursor.execute(SQL.set_api_role.sql)
     cursor.close()
