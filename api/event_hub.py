@@ -6,8 +6,8 @@ stream ends) rather than letting memory grow.
 
 The connection comes from the API's listener engine (`api.db.create_listener_engine`:
 SQLAlchemy over asyncpg, as every other API connection, but its own and not from the request
-pool, since it is held for the life of the process); notifications arrive through asyncpg's
-listener on its driver connection, the one asyncpg API SQLAlchemy does not wrap.
+pool, since it is held for the life of the process). SQLAlchemy has no LISTEN of its own:
+notifications arrive through asyncpg's `add_listener` on that connection's driver connection.
 """
 import asyncio
 import json
