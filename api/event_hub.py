@@ -12,7 +12,7 @@ import asyncpg
 
 from bayflow.config import Settings
 from bayflow.database import database_url, plain_url
-from pipelines.events import CHANNEL
+from bayflow.events import CHANNEL
 
 log = logging.getLogger(__name__)
 QUEUE_SIZE = 1000

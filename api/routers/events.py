@@ -18,7 +18,7 @@ from api.deps import Connection, CurrentPrincipal
 from api.event_hub import EventHub
 from api.problems import ProblemError
 from api.schemas.common import INT8_MAX
-from pipelines.events import visible_to
+from bayflow.events import visible_to
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
 

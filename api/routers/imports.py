@@ -14,12 +14,13 @@ from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Connection, Principal, require_roles, verified_claims
+from api.import_status import status_document
 from api.problems import ProblemError
 from api.schemas.common import NO_NUL
 from api.schemas.imports import ImportAccepted, ImportMode, ImportStatus
-from pipelines.csv_rows import CsvFileError, CsvSummary
-from pipelines.imports import DEFAULT_SOURCE, UploadTooLarge, check_upload, status_document
-from tasks.integration_actors import astart_import
+from pipelines.csv_file import CsvFileError, CsvSummary
+from pipelines.imports import DEFAULT_SOURCE, UploadTooLarge, check_upload
+from tasks.integration_starts import awrite, import_start
 
 router = APIRouter(prefix="/v1/imports", tags=["imports"])
 Staff = Annotated[Principal, Depends(require_roles("admin", "dispatcher"))]
@@ -106,8 +107,8 @@ async def create_import(
     source: Annotated[str, Query(min_length=1, max_length=100, pattern=r"^[^\x00]*\S[^\x00]*$",
                                  description="source of rows without a `source` column")] = DEFAULT_SOURCE,
 ):
-    import_id = await astart_import(conn, upload.filename, upload.content, upload.summary, mode=mode,
-                                    source=source, created_by=principal.profile_id)
+    import_id = await awrite(conn, import_start(upload.filename, upload.content, upload.summary, mode=mode,
+                                                source=source, created_by=principal.profile_id))
     response.headers["Location"] = f"/v1/imports/{import_id}"
     return {"id": import_id, "status": "queued", "mode": mode, "rows": upload.summary.rows,
             "unknown_columns": upload.summary.unknown_columns}

@@ -3,8 +3,8 @@ audit, and the work orders handed to the work-order pipeline."""
 import psycopg
 import pytest
 
-from pipelines.csv_rows import inspect_csv
-from tasks.integration_actors import start_import
+from pipelines.csv_file import inspect_csv
+from tasks.integration_starts import import_start, write
 from tests.integrations.conftest import run_import, work_orders_csv
 from tests.support.people import ADMIN
 from tests.support.sql import query, scalar
@@ -25,8 +25,8 @@ BAD_ROW = {"external_id": "DMS-3", "description": "Tyres", "priority": "9", "due
 
 def start(db_url: str, content: bytes, mode: str = "all_or_nothing", created_by=ADMIN) -> str:
     with psycopg.connect(db_url) as conn:
-        return start_import(conn, "orders.csv", content, inspect_csv(content, max_rows=1000), mode=mode,
-                            created_by=created_by)
+        return write(conn, import_start("orders.csv", content, inspect_csv(content, max_rows=1000), mode=mode,
+                                        created_by=created_by))
 
 
 def imported(db_url: str, import_id: str) -> dict:
