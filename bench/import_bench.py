@@ -35,7 +35,7 @@ from bayflow.migrate import migrate  # noqa: E402
 from bayflow.seed import DEMO_SHOP, load_seed  # noqa: E402
 from pipelines.csv_file import inspect_csv, parse_csv  # noqa: E402
 from pipelines.work_order_records import DateRules  # noqa: E402
-from tasks.integration_starts import import_start, write  # noqa: E402
+from tasks.integration_starts import start_import  # noqa: E402
 
 JOBS = [("Brake inspection", "brakes", 30), ("Oil and filter", "general", 45), ("Tire rotation", "tires", 40),
         ("Battery test", "electrical", 20), ("Coolant flush", "engine", 60)]
@@ -108,8 +108,7 @@ def run(size: int, admin_url: str, processes: int, threads: int, timeout_s: floa
         time.sleep(3)  # let the workers start before the clock does
         started = time.perf_counter()
         with psycopg.connect(url) as conn:
-            import_id = write(conn, import_start("bench.csv", content, inspect_csv(content, max_rows=10 ** 6),
-                                                 mode="good_rows"))
+            import_id = start_import(conn, "bench.csv", content, inspect_csv(content, max_rows=10 ** 6), mode="good_rows")
         with psycopg.connect(url, autocommit=True) as conn:
             imported_at = scheduled_at = None
             while time.perf_counter() - started < timeout_s:

@@ -5,7 +5,8 @@ row count); `import_row` is the `imports` row that `QUERIES.insert_import` write
 tasks.integration_starts writes it and enqueues its job in the caller's transaction (the
 CLI's psycopg connection, the API's request). `run_import` (the actor's step) validates
 every row (pipelines.csv_file), then writes the work orders through
-`bayflow.upsert_work_order`, a batch per statement; each call is atomic, so a work order is written whole or not at all:
+`bayflow.upsert_work_order`, a batch per statement; each call is atomic, so a work order is
+written whole or not at all:
 - all_or_nothing: any invalid row rejects the file; all work orders are written in one
   transaction, and a database refusal of one rolls everything back;
 - good_rows: invalid rows are reported and skipped; batches commit as they go.
@@ -171,8 +172,8 @@ def _upsert(conn, record: WorkOrderRecord) -> tuple[tuple[str, str] | None, RowE
 def _remember(conn, import_id: str, outcomes: list[tuple[str, str]]) -> None:
     """What this import did to each work order; the first outcome stays (a retried import finds
     its own earlier writes unchanged)."""
-    conn.execute(QUERIES.remember_outcomes.psycopg, {"import_id": import_id, "work_order_ids": [w for w, _ in outcomes],
-                                                     "outcomes": [o for _, o in outcomes]})
+    conn.execute(QUERIES.remember_outcomes.psycopg, {
+        "import_id": import_id, "work_order_ids": [w for w, _ in outcomes], "outcomes": [o for _, o in outcomes]})
 
 
 def _report_progress(progress, import_id: str, written: int) -> None:

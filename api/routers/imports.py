@@ -20,7 +20,7 @@ from api.schemas.common import NO_NUL
 from api.schemas.imports import ImportAccepted, ImportMode, ImportStatus
 from pipelines.csv_file import CsvFileError, CsvSummary
 from pipelines.imports import DEFAULT_SOURCE, UploadTooLarge, check_upload
-from tasks.integration_starts import awrite, import_start
+from tasks.integration_starts import astart_import
 
 router = APIRouter(prefix="/v1/imports", tags=["imports"])
 Staff = Annotated[Principal, Depends(require_roles("admin", "dispatcher"))]
@@ -107,8 +107,8 @@ async def create_import(
     source: Annotated[str, Query(min_length=1, max_length=100, pattern=r"^[^\x00]*\S[^\x00]*$",
                                  description="source of rows without a `source` column")] = DEFAULT_SOURCE,
 ):
-    import_id = await awrite(conn, import_start(upload.filename, upload.content, upload.summary, mode=mode,
-                                                source=source, created_by=principal.profile_id))
+    import_id = await astart_import(conn, upload.filename, upload.content, upload.summary, mode=mode,
+                                    source=source, created_by=principal.profile_id)
     response.headers["Location"] = f"/v1/imports/{import_id}"
     return {"id": import_id, "status": "queued", "mode": mode, "rows": upload.summary.rows,
             "unknown_columns": upload.summary.unknown_columns}

@@ -28,7 +28,7 @@ def run_import(args) -> int:
     from bayflow.database import connect
     from pipelines.csv_file import CsvFileError
     from pipelines.imports import UploadTooLarge, check_upload
-    from tasks.integration_starts import import_start, write
+    from tasks.integration_starts import start_import
 
     try:
         content = args.file.read_bytes()
@@ -43,7 +43,7 @@ def run_import(args) -> int:
         print(f"warning: unknown column {column!r} is ignored", file=sys.stderr)
     with connect() as conn:
         try:
-            import_id = write(conn, import_start(args.file.name, content, summary, mode=args.mode, source=args.source))
+            import_id = start_import(conn, args.file.name, content, summary, mode=args.mode, source=args.source)
         except ValueError as exc:
             raise CommandError(str(exc)) from None
     print(f"import {import_id}: {summary.rows} rows queued ({args.mode})")

@@ -4,7 +4,7 @@ import psycopg
 import pytest
 
 from pipelines.csv_file import inspect_csv
-from tasks.integration_starts import import_start, write
+from tasks.integration_starts import start_import
 from tests.integrations.conftest import run_import, work_orders_csv
 from tests.support.people import ADMIN
 from tests.support.sql import query, scalar
@@ -25,8 +25,8 @@ BAD_ROW = {"external_id": "DMS-3", "description": "Tyres", "priority": "9", "due
 
 def start(db_url: str, content: bytes, mode: str = "all_or_nothing", created_by=ADMIN) -> str:
     with psycopg.connect(db_url) as conn:
-        return write(conn, import_start("orders.csv", content, inspect_csv(content, max_rows=1000), mode=mode,
-                                        created_by=created_by))
+        return start_import(conn, "orders.csv", content, inspect_csv(content, max_rows=1000), mode=mode,
+                            created_by=created_by)
 
 
 def imported(db_url: str, import_id: str) -> dict:
