@@ -17,7 +17,7 @@ import asyncpg
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from pipelines.events import CHANNEL
+from bayflow.events import CHANNEL
 
 log = logging.getLogger(__name__)
 QUEUE_SIZE = 1000

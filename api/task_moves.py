@@ -18,7 +18,7 @@ from api.problems import ProblemError
 from api.schemas.schedule import Placement, WhatIfResult
 from api.schemas.tasks import Task
 from tasks.enqueue import enqueue_async
-from tasks.webhook_actors import delivery_message
+from tasks.integration_starts import delivery_message
 
 SERIALISE_MOVES = text("select pg_advisory_xact_lock(hashtextextended('bayflow:task-moves', 0))")
 

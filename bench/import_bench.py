@@ -7,7 +7,7 @@ order has passed the schedule step (its schedule run is written). Figures:
 - import: CSV to work orders written and their pipelines enqueued (the import job);
 - schedule: import done to schedule run(s) written (enrich, plan, CP-SAT, per work order);
 - peak RSS of the worker processes (VmHWM), and tracemalloc's peak of validating the file
-  in process (the pure part of the import, pipelines.csv_rows).
+  in process (the pure part of the import, pipelines.csv_file).
 
     .venv/bin/python bench/import_bench.py [--sizes 100 10000] [--processes 2] [--threads 4]
 
@@ -33,8 +33,9 @@ sys.path.insert(0, str(ROOT))
 from bayflow.database import database_url, with_database  # noqa: E402
 from bayflow.migrate import migrate  # noqa: E402
 from bayflow.seed import DEMO_SHOP, load_seed  # noqa: E402
-from pipelines.csv_rows import DateRules, inspect_csv, parse_csv  # noqa: E402
-from tasks.integration_actors import start_import  # noqa: E402
+from pipelines.csv_file import inspect_csv, parse_csv  # noqa: E402
+from pipelines.work_order_records import DateRules  # noqa: E402
+from tasks.integration_starts import start_import  # noqa: E402
 
 JOBS = [("Brake inspection", "brakes", 30), ("Oil and filter", "general", 45), ("Tire rotation", "tires", 40),
         ("Battery test", "electrical", 20), ("Coolant flush", "engine", 60)]

@@ -1,27 +1,17 @@
 """Events and notifications: what happened (`events`, announced on NOTIFY channel
-`bayflow_events` by a trigger) and whose inbox it lands in (`notifications`).
+`bayflow.events.CHANNEL` by a trigger) and whose inbox it lands in (`notifications`).
 
 Staff (dispatchers, admins) may see every event; `audience` names the other profiles
 who may (a technician: events about their tasks). `recipients` get a notification.
 """
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
+from bayflow.queries import load
 from pipelines.webhooks import write_deliveries
 
-CHANNEL = "bayflow_events"
-
-INSERT_EVENT = """
-insert into public.events (type, work_order_id, task_id, schedule_run_id, audience, payload)
-values (%s, %s, %s, %s, %s::uuid[], %s) returning id
-"""
-
-INSERT_NOTIFICATIONS = """
-insert into public.notifications (profile_id, event_id)
-select p, %s from unnest(%s::uuid[]) p on conflict do nothing
-"""
-
-DISPATCHERS = "select id::text from public.profiles where role = 'dispatcher' order by id"
+QUERIES = load(Path(__file__).with_name("sql") / "events.sql")
 
 
 @dataclass(frozen=True)
@@ -46,10 +36,13 @@ def publish(conn, events: list[Event]) -> Published:
     caller's transaction (NOTIFY fires at commit); the caller enqueues the deliveries' jobs."""
     ids, deliveries = [], []
     for e in events:
-        event_id = conn.execute(INSERT_EVENT, (e.type, e.work_order_id, e.task_id, e.schedule_run_id,
-                                               list(e.audience), json.dumps(e.payload))).fetchone()[0]
+        event_id = conn.execute(QUERIES.insert_event.psycopg, {
+            "type": e.type, "work_order_id": e.work_order_id, "task_id": e.task_id,
+            "schedule_run_id": e.schedule_run_id, "audience": list(e.audience),
+            "payload": json.dumps(e.payload)}).fetchone()[0]
         if e.recipients:
-            conn.execute(INSERT_NOTIFICATIONS, (event_id, sorted(set(e.recipients))))
+            conn.execute(QUERIES.insert_notifications.psycopg,
+                         {"event_id": event_id, "recipients": sorted(set(e.recipients))})
         data = {"work_order_id": e.work_order_id, "task_id": e.task_id, "schedule_run_id": e.schedule_run_id,
                 **e.payload}
         deliveries.extend(write_deliveries(conn, e.type, data, event_id=event_id))
@@ -58,9 +51,4 @@ def publish(conn, events: list[Event]) -> Published:
 
 
 def dispatchers(conn) -> tuple[str, ...]:
-    return tuple(r[0] for r in conn.execute(DISPATCHERS).fetchall())
-
-
-def visible_to(payload: dict, profile_id: str, role: str) -> bool:
-    """The rule of the `events` RLS policy, for events relayed live from NOTIFY payloads."""
-    return role in ("admin", "dispatcher") or profile_id in (payload.get("audience") or [])
+    return tuple(r[0] for r in conn.execute(QUERIES.dispatchers.psycopg).fetchall())

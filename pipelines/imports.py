@@ -1,12 +1,12 @@
 """The CSV import pipeline: store the upload, then validate and write it.
 
 `check_upload` answers at once what can be known at upload (size, encoding, header,
-row count); `insert_import` / `ainsert_import` write the `imports` row in the caller's
-transaction (the CLI's psycopg connection, the API's RLS connection), where
-tasks.integration_actors.start_import enqueues its job. `run_import` (the actor's step)
-validates every row (pipelines.csv_rows), then writes the work orders through
-`bayflow.upsert_work_order`, a batch per statement;
-each call is atomic, so a work order is written whole or not at all:
+row count); `import_row` is the `imports` row that `QUERIES.insert_import` writes, and
+tasks.integration_starts writes it and enqueues its job in the caller's transaction (the
+CLI's psycopg connection, the API's request). `run_import` (the actor's step) validates
+every row (pipelines.csv_file), then writes the work orders through
+`bayflow.upsert_work_order`, a batch per statement; each call is atomic, so a work order is
+written whole or not at all:
 - all_or_nothing: any invalid row rejects the file; all work orders are written in one
   transaction, and a database refusal of one rolls everything back;
 - good_rows: invalid rows are reported and skipped; batches commit as they go.
@@ -14,25 +14,28 @@ The changed work orders then enter the work-order pipeline (through the `start_f
 the actor passes) in the transaction that marks the import done, so the batch is
 scheduled once.
 """
-import json
 import logging
 from collections.abc import Callable
 from contextlib import nullcontext
+from pathlib import Path
 
 import psycopg
 from psycopg.types.json import Jsonb
 
 from bayflow.config import Settings, settings
 from bayflow.database import connect
-from pipelines.csv_rows import (MAX_ERRORS_KEPT, CsvFileError, CsvSummary, DateRules, RowError, TooManyRows,
-                                WorkOrderRecord, inspect_csv, parse_csv)
+from bayflow.queries import load
+from pipelines.csv_file import CsvFileError, CsvSummary, TooManyRows, inspect_csv, parse_csv
+from pipelines.work_order_records import DateRules, RowError, WorkOrderRecord
 
 log = logging.getLogger(__name__)
 
+QUERIES = load(Path(__file__).with_name("sql") / "imports.sql")
 MODES = ("all_or_nothing", "good_rows")
 DEFAULT_SOURCE = "csv"
 ACTOR = "worker:run_import"
 FINISHED = ("done", "rejected", "failed")
+MAX_ERRORS_KEPT = 1000
 
 
 class UploadTooLarge(Exception):
@@ -51,43 +54,22 @@ def check_upload(content: bytes, limits: Settings | None = None) -> CsvSummary:
         raise UploadTooLarge(f"{exc} (BAYFLOW_IMPORT_MAX_ROWS)") from None
 
 
-_INSERT = """
-insert into public.imports (filename, source, mode, content, size_bytes, rows_total, created_by)
-values (%(filename)s, %(source)s, %(mode)s, %(content)s, %(size)s, %(rows)s, %(created_by)s)
-returning id::text
-"""
-
-
-def _params(filename: str, content: bytes, summary: CsvSummary, mode: str, source: str, created_by) -> dict:
+def import_row(filename: str, content: bytes, summary: CsvSummary, *, mode: str, source: str = DEFAULT_SOURCE,
+               created_by=None) -> dict:
+    """The parameters of `QUERIES.insert_import` for an upload; ValueError naming a mode or
+    source that cannot be."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
     if not source.strip():
         raise ValueError("source must not be blank")
-    return {"filename": filename[:255] or "upload.csv", "source": source.strip(), "mode": mode,
-            "content": content, "size": len(content), "rows": summary.rows,
-            "created_by": str(created_by) if created_by else None}
-
-
-def insert_import(conn, filename: str, content: bytes, summary: CsvSummary, *, mode: str,
-                  source: str = DEFAULT_SOURCE, created_by=None) -> str:
-    """Write the import in `conn`'s transaction (psycopg); its id."""
-    return conn.execute(_INSERT, _params(filename, content, summary, mode, source, created_by)).fetchone()[0]
-
-
-async def ainsert_import(conn, filename: str, content: bytes, summary: CsvSummary, *, mode: str,
-                         source: str = DEFAULT_SOURCE, created_by=None) -> str:
-    """The same on the API's SQLAlchemy AsyncConnection (RLS applies)."""
-    from sqlalchemy import text
-
-    statement = text(_INSERT.replace("%(", ":").replace(")s", ""))
-    params = _params(filename, content, summary, mode, source, created_by)
-    return (await conn.execute(statement, params)).scalar_one()
+    return {"filename": filename[:255] or "upload.csv", "source": source.strip(), "mode": mode, "content": content,
+            "size": len(content), "rows": summary.rows, "created_by": str(created_by) if created_by else None}
 
 
 # ---------------------------------------------------------------- the pipeline step
 
 def date_rules(conn) -> DateRules:
-    row = conn.execute("select local_date_format, timezone from public.shop_settings").fetchone()
+    row = conn.execute(QUERIES.shop_date_rules.psycopg).fetchone()
     return DateRules(*row) if row else DateRules()
 
 
@@ -101,14 +83,11 @@ def run_import(import_id: str, *, start_flows: StartFlows, url: str | None = Non
     starts the pipelines of the work orders it changed, in the transaction that marks it done."""
     with connect(url) as conn, connect(url, autocommit=True) as progress:
         with conn.transaction():
-            row = conn.execute(
-                "select status, mode, source, content, created_by::text from public.imports where id = %s for update",
-                (import_id,)).fetchone()
+            row = conn.execute(QUERIES.lock_import.psycopg, {"id": import_id}).fetchone()
             if row is None or row[0] in FINISHED:
                 return row[0] if row else "missing"
             status, mode, source, content, created_by = row
-            conn.execute("update public.imports set status = 'validating', started_at = coalesce(started_at, now()),"
-                         " updated_at = now() where id = %s", (import_id,))
+            conn.execute(QUERIES.mark_validating.psycopg, {"id": import_id})
             rules = date_rules(conn)
         try:
             parsed = parse_csv(bytes(content), rules, default_source=source,
@@ -116,11 +95,10 @@ def run_import(import_id: str, *, start_flows: StartFlows, url: str | None = Non
         except CsvFileError as exc:
             return _finish(conn, import_id, "rejected", errors=[exc.as_row_error()], rows_invalid=0)
         with conn.transaction():
-            conn.execute(
-                "update public.imports set status = %s, rows_total = %s, rows_invalid = %s, work_orders_total = %s,"
-                " warnings = %s, updated_at = now() where id = %s",
-                ("writing", parsed.summary.rows, parsed.invalid_lines, len(parsed.records) + parsed.invalid_work_orders,
-                 Jsonb([w.as_dict() for w in parsed.warnings]), import_id))
+            conn.execute(QUERIES.mark_writing.psycopg, {
+                "rows_total": parsed.summary.rows, "rows_invalid": parsed.invalid_lines,
+                "work_orders_total": len(parsed.records) + parsed.invalid_work_orders,
+                "warnings": Jsonb([w.as_dict() for w in parsed.warnings]), "id": import_id})
         if parsed.errors and mode == "all_or_nothing":
             return _finish(conn, import_id, "rejected", errors=parsed.errors, rows_invalid=parsed.invalid_lines)
         for record in parsed.records:
@@ -146,7 +124,7 @@ def _write(conn, progress, import_id: str, mode: str, records: list[WorkOrderRec
             for start in range(0, len(records), batch):
                 part = records[start:start + batch]
                 with conn.transaction():  # all_or_nothing: a savepoint of the whole file's transaction
-                    conn.execute("select set_config('bayflow.actor', %s, true)", (ACTOR,))
+                    conn.execute(QUERIES.set_actor.psycopg, {"actor": ACTOR})
                     outcomes = _upsert_batch(conn, part)
                     if outcomes is None:
                         outcomes = []
@@ -172,18 +150,12 @@ def _write(conn, progress, import_id: str, mode: str, records: list[WorkOrderRec
                    start_flows=start_flows)
 
 
-_UPSERT_MANY = """
-select u.work_order_id::text, u.outcome
-  from unnest(%s::jsonb[]) with ordinality d (doc, ord), lateral bayflow.upsert_work_order(d.doc) u
- order by d.ord
-"""
-
-
 def _upsert_batch(conn, records: list[WorkOrderRecord]) -> list[tuple[str, str]] | None:
     """(work order id, outcome) of each record, in one round trip; None, with nothing written, if one is refused."""
     try:
         with conn.transaction():
-            return conn.execute(_UPSERT_MANY, ([Jsonb(r.as_json()) for r in records],)).fetchall()
+            return conn.execute(QUERIES.upsert_work_orders.psycopg,
+                                {"docs": [Jsonb(r.as_json()) for r in records]}).fetchall()
     except (psycopg.errors.IntegrityError, psycopg.errors.DataError):
         return None
 
@@ -192,8 +164,7 @@ def _upsert(conn, record: WorkOrderRecord) -> tuple[tuple[str, str] | None, RowE
     """One work order in a savepoint: written whole or not at all."""
     try:
         with conn.transaction():
-            return conn.execute("select work_order_id::text, outcome from bayflow.upsert_work_order(%s)",
-                                (Jsonb(record.as_json()),)).fetchone(), None
+            return conn.execute(QUERIES.upsert_work_order.psycopg, {"doc": Jsonb(record.as_json())}).fetchone(), None
     except (psycopg.errors.IntegrityError, psycopg.errors.DataError) as exc:
         return None, RowError(record.line, exc.diag.column_name or None, exc.diag.message_primary or str(exc))
 
@@ -201,30 +172,13 @@ def _upsert(conn, record: WorkOrderRecord) -> tuple[tuple[str, str] | None, RowE
 def _remember(conn, import_id: str, outcomes: list[tuple[str, str]]) -> None:
     """What this import did to each work order; the first outcome stays (a retried import finds
     its own earlier writes unchanged)."""
-    conn.execute("insert into public.import_work_orders (import_id, work_order_id, outcome)"
-                 " select %s, w, o from unnest(%s::uuid[], %s::text[]) as t(w, o) on conflict do nothing",
-                 (import_id, [w for w, _ in outcomes], [o for _, o in outcomes]))
+    conn.execute(QUERIES.remember_outcomes.psycopg, {
+        "import_id": import_id, "work_order_ids": [w for w, _ in outcomes], "outcomes": [o for _, o in outcomes]})
 
 
 def _report_progress(progress, import_id: str, written: int) -> None:
     """Seen by GET /v1/imports/{id} at once (its own connection: all_or_nothing writes are not committed yet)."""
-    progress.execute("update public.imports set work_orders_written = %s, updated_at = now() where id = %s",
-                     (written, import_id))
-
-
-_FINISH = """
-update public.imports i
-   set status = %(status)s, rows_invalid = %(rows_invalid)s, work_orders_created = c.created,
-       work_orders_updated = c.updated, work_orders_unchanged = c.unchanged, work_orders_failed = %(refused)s,
-       work_orders_written = c.created + c.updated + c.unchanged, error_count = %(error_count)s,
-       errors = %(errors)s, finished_at = now(), updated_at = now()
-  from (select count(*) filter (where outcome = 'created') as created,
-               count(*) filter (where outcome = 'updated') as updated,
-               count(*) filter (where outcome = 'unchanged') as unchanged
-          from public.import_work_orders where import_id = %(id)s) c
- where i.id = %(id)s
-returning c.created, c.updated, c.unchanged
-"""
+    progress.execute(QUERIES.report_progress.psycopg, {"written": written, "id": import_id})
 
 
 def _finish(conn, import_id: str, status: str, *, errors: list[RowError], rows_invalid: int, refused: int = 0,
@@ -232,14 +186,12 @@ def _finish(conn, import_id: str, status: str, *, errors: list[RowError], rows_i
     """Record the outcome; for a done import, start the changed work orders' pipelines in the same transaction."""
     errors = sorted(errors, key=lambda e: e.line or 0)
     with conn.transaction():
-        conn.execute("select set_config('bayflow.actor', %s, true)", (ACTOR,))
-        created, updated, unchanged = conn.execute(_FINISH, {
+        conn.execute(QUERIES.set_actor.psycopg, {"actor": ACTOR})
+        created, updated, unchanged = conn.execute(QUERIES.finish_import.psycopg, {
             "status": status, "rows_invalid": rows_invalid, "refused": refused, "error_count": len(errors),
             "errors": Jsonb([e.as_dict() for e in errors[:MAX_ERRORS_KEPT]]), "id": import_id}).fetchone()
         if status == "done" and created + updated:
-            changed = [w for (w,) in conn.execute(
-                "select work_order_id::text from public.import_work_orders"
-                " where import_id = %s and outcome <> 'unchanged'", (import_id,)).fetchall()]
+            changed = [w for (w,) in conn.execute(QUERIES.changed_work_orders.psycopg, {"id": import_id}).fetchall()]
             start_flows(conn, changed, triggered_by=f"import:{import_id}")
     log.info("import %s %s: %s created, %s updated, %s unchanged, %s errors", import_id, status,
              created, updated, unchanged, len(errors))
@@ -250,29 +202,3 @@ def mark_failed(import_id: str, reason: str, *, url: str | None = None) -> None:
     """The job died for good (dead-lettered): say so instead of leaving the import running."""
     with connect(url) as conn:
         _finish(conn, import_id, "failed", errors=[RowError(None, None, reason)], rows_invalid=0)
-
-
-def status_document(row: dict) -> dict:
-    """GET /v1/imports/{id}: status, progress counts, errors (line, column, message), warnings."""
-    return {
-        "id": str(row["id"]),
-        "filename": row["filename"],
-        "source": row["source"],
-        "mode": row["mode"],
-        "status": row["status"],
-        "rows": {"total": row["rows_total"], "invalid": row["rows_invalid"]},
-        "work_orders": {"total": row["work_orders_total"], "written": row["work_orders_written"],
-                        "created": row["work_orders_created"], "updated": row["work_orders_updated"],
-                        "unchanged": row["work_orders_unchanged"], "failed": row["work_orders_failed"]},
-        "error_count": row["error_count"],
-        "errors": _json(row["errors"]),
-        "warnings": _json(row["warnings"]),
-        "created_by": str(row["created_by"]) if row["created_by"] else None,
-        "created_at": row["created_at"].isoformat(),
-        "started_at": row["started_at"].isoformat() if row["started_at"] else None,
-        "finished_at": row["finished_at"].isoformat() if row["finished_at"] else None,
-    }
-
-
-def _json(value):
-    return json.loads(value) if isinstance(value, str) else value

@@ -12,16 +12,16 @@ import json
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 
 import httpx
 
 from bayflow import signing
 from bayflow.database import connect
+from bayflow.events import ALL_EVENTS
+from bayflow.queries import load
 
-# Event types the notify step publishes; a subscription lists some of them, or "*".
-EVENT_TYPES = ("work_order.planned", "work_order.needs_review", "work_order.at_risk", "schedule.published",
-               "schedule.at_risk", "task.assigned", "task.moved", "pipeline.failed")
-ALL_EVENTS = "*"
+QUERIES = load(Path(__file__).with_name("sql") / "webhooks.sql")
 USER_AGENT = "bayflow-webhooks/1"
 
 
@@ -43,17 +43,9 @@ class AttemptResult:
 def write_deliveries(conn, event_type: str, payload: dict, *, event_id: str | int) -> list[str]:
     """In `conn`'s transaction (psycopg): a delivery for each subscriber; their ids, for the
     caller to enqueue (tasks.webhook_actors.enqueue_deliveries)."""
-    rows = conn.execute(
-        """
-        insert into public.webhook_deliveries (subscription_id, event_id, event_type, payload)
-        select s.id, %(event_id)s, %(type)s, %(payload)s::jsonb
-          from public.webhook_subscriptions s
-         where s.active and (%(type)s = any (s.event_types) or %(all)s = any (s.event_types))
-        on conflict (subscription_id, event_id) do nothing
-        returning id
-        """,
-        {"event_id": str(event_id), "type": event_type, "payload": json.dumps(payload), "all": ALL_EVENTS},
-    ).fetchall()
+    rows = conn.execute(QUERIES.write_deliveries.psycopg, {
+        "event_id": str(event_id), "type": event_type, "payload": json.dumps(payload), "all": ALL_EVENTS,
+    }).fetchall()
     return [str(delivery_id) for (delivery_id,) in rows]
 
 
@@ -84,27 +76,6 @@ def _elapsed_ms(started: float) -> int:
     return max(0, round((time.perf_counter() - started) * 1000))
 
 
-_LOAD = """
-select d.status, d.event_id, d.event_type, d.created_at, d.payload, s.url, s.active, k.secret
-  from public.webhook_deliveries d
-  join public.webhook_subscriptions s on s.id = d.subscription_id
-  join public.webhook_subscription_secrets k on k.subscription_id = s.id
- where d.id = %s
-"""
-
-_RECORD = """
-with attempt as (
-  insert into public.webhook_attempts (delivery_id, attempt, started_at, status_code, latency_ms, error, succeeded)
-  select %(id)s, d.attempts + 1, %(started_at)s, %(code)s, %(latency)s, %(error)s, %(ok)s
-    from public.webhook_deliveries d where d.id = %(id)s
-)
-update public.webhook_deliveries
-   set attempts = attempts + 1, last_status_code = %(code)s, last_error = %(error)s, status = %(status)s,
-       delivered_at = case when %(ok)s then now() else delivered_at end, updated_at = now()
- where id = %(id)s
-"""
-
-
 def deliver(delivery_id: str, *, timeout_s: float, url: str | None = None) -> AttemptResult | None:
     """One attempt of a delivery; None if there is nothing to send any more.
 
@@ -112,7 +83,7 @@ def deliver(delivery_id: str, *, timeout_s: float, url: str | None = None) -> At
     while the receiver is called.
     """
     with connect(url, autocommit=True) as conn:
-        row = conn.execute(_LOAD, (delivery_id,)).fetchone()
+        row = conn.execute(QUERIES.load_delivery.psycopg, {"id": delivery_id}).fetchone()
         if row is None:
             return None  # the subscription (and its deliveries) was deleted meanwhile
         status, event_id, event_type, created_at, payload, target, active, secret = row
@@ -123,9 +94,9 @@ def deliver(delivery_id: str, *, timeout_s: float, url: str | None = None) -> At
         started_at = datetime.now(timezone.utc)
         with httpx.Client(timeout=timeout_s, follow_redirects=False) as client:
             result = post_signed(client, target, secret, body, headers)
-        conn.execute(_RECORD, {"id": delivery_id, "started_at": started_at, "code": result.status_code,
-                               "latency": result.latency_ms, "error": result.error, "ok": result.succeeded,
-                               "status": "succeeded" if result.succeeded else "retrying"})
+        conn.execute(QUERIES.record_attempt.psycopg, {
+            "id": delivery_id, "started_at": started_at, "code": result.status_code, "latency": result.latency_ms,
+            "error": result.error, "ok": result.succeeded, "status": "succeeded" if result.succeeded else "retrying"})
     if not result.succeeded:
         # The host only: receivers' URLs often carry tokens in their path or query.
         raise DeliveryFailed(f"delivery {delivery_id} to {httpx.URL(target).host}: {result.error}")
@@ -135,5 +106,4 @@ def deliver(delivery_id: str, *, timeout_s: float, url: str | None = None) -> At
 def mark_dead(delivery_id: str, *, url: str | None = None) -> None:
     """The delivery's last attempt failed: it stays `dead` until re-sent."""
     with connect(url) as conn, conn.transaction():
-        conn.execute("update public.webhook_deliveries set status = 'dead', updated_at = now()"
-                     " where id = %s and status <> 'succeeded'", (delivery_id,))
+        conn.execute(QUERIES.mark_dead.psycopg, {"id": delivery_id})

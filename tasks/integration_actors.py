@@ -1,4 +1,5 @@
-"""Actors of the CSV import (`run_import` and its dead letter), and starting an import.
+"""Actors of the CSV import: `run_import` and its dead letter (an import is started by
+tasks.integration_starts).
 
 Thin: the actor hands its import to pipelines.imports, with how to start the work-order
 pipelines of what it wrote (in the transaction that marks the import done).
@@ -7,8 +8,6 @@ import dramatiq
 
 import tasks  # noqa: F401  (sets dramatiq's broker before the actors are declared)
 from pipelines import imports
-from pipelines.csv_rows import CsvSummary
-from tasks.enqueue import enqueue, enqueue_async
 from tasks.starts import enqueue_work_order_flows
 
 QUEUE = "integrations"
@@ -27,20 +26,3 @@ def run_import(import_id: str) -> None:
     # Returns nothing: a returned value without a result store only earns a warning from dramatiq.
     imports.run_import(import_id, start_flows=enqueue_work_order_flows)
 
-
-def start_import(conn, filename: str, content: bytes, summary: CsvSummary, *, mode: str,
-                 source: str = imports.DEFAULT_SOURCE, created_by=None) -> str:
-    """Write the import and enqueue its job in `conn`'s transaction (psycopg); its id."""
-    import_id = imports.insert_import(conn, filename, content, summary, mode=mode, source=source,
-                                      created_by=created_by)
-    enqueue(conn, run_import.message(import_id))
-    return import_id
-
-
-async def astart_import(conn, filename: str, content: bytes, summary: CsvSummary, *, mode: str,
-                        source: str = imports.DEFAULT_SOURCE, created_by=None) -> str:
-    """The same on the API's SQLAlchemy AsyncConnection (RLS applies)."""
-    import_id = await imports.ainsert_import(conn, filename, content, summary, mode=mode, source=source,
-                                             created_by=created_by)
-    await enqueue_async(conn, run_import.message(import_id))
-    return import_id

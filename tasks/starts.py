@@ -8,7 +8,7 @@ connection (workers, CLI); the `a`-prefixed ones an SQLAlchemy AsyncConnection (
 request transaction, acting as `authenticated`: staff policies apply).
 
 API, CLI and actors start pipelines through these functions (imports through
-`tasks.integration_actors.start_import`): `pipelines/` never imports `tasks/`. Its steps
+`tasks.integration_starts`): `pipelines/` never imports `tasks/`. Its steps
 return what runs next (`pipelines.steps.Next`), and the actor holding the transaction
 enqueues it.
 
@@ -83,7 +83,7 @@ async def arestart_run(conn, run_id: UUID | str) -> str | None:
 
 
 class AsyncFlowStarts:
-    """The starts an inbound webhook may make, on the API's AsyncConnection (pipelines.inbound.FlowStarts)."""
+    """The starts an inbound webhook may make, on the API's AsyncConnection (api.inbound.FlowStarts)."""
 
     work_order = staticmethod(aenqueue_work_order_flow)
     reschedule = staticmethod(aenqueue_reschedule)

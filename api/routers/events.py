@@ -19,7 +19,7 @@ from api.event_hub import EventHub
 from api.problems import ProblemError
 from api.queries import load
 from api.schemas.common import INT8_MAX
-from pipelines.events import visible_to
+from bayflow.events import visible_to
 
 SQL = load("events")
 

@@ -10,25 +10,25 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
-from sqlalchemy import text
 
 from api.deps import Principal, begin_as_caller, require_roles, verified_claims
+from api.exports import QUERIES, SCHEDULE_COLUMNS, WORK_ORDER_COLUMNS, csv_chunks
 from api.problems import ProblemError
 from api.schemas.common import QueryTimestamp
 from api.schemas.work_orders import WorkOrderStatus
-from pipelines.exports import SCHEDULE_COLUMNS, SCHEDULE_SQL, WORK_ORDER_COLUMNS, WORK_ORDERS_SQL, csv_chunks
+from bayflow import queries
 
 router = APIRouter(prefix="/v1/exports", tags=["exports"])
 CSV_FILE = {200: {"description": "a CSV file (UTF-8), streamed", "content": {"text/csv": {"schema": {"type": "string"}}}}}
 Staff = Annotated[Principal, Depends(require_roles("admin", "dispatcher"))]
 
 
-def _stream(request: Request, claims: dict, sql: str, params: dict, columns: list[str],
+def _stream(request: Request, claims: dict, query: queries.Query, params: dict, columns: list[str],
             filename: str) -> StreamingResponse:
     async def rows() -> AsyncIterator[tuple]:
         async with request.app.state.connections.connect() as conn, conn.begin():
             await begin_as_caller(conn, request, claims)
-            result = await conn.stream(text(sql), params)
+            result = await conn.stream(query.text, params)
             async for partition in result.partitions(500):
                 for row in partition:
                     yield tuple(row)
@@ -46,7 +46,7 @@ async def export_work_orders(
     assignee: Annotated[UUID | None, Query(description="has a task assigned to this technician")] = None,
 ) -> StreamingResponse:
     params = {"status": status, "due_from": due_from, "due_to": due_to, "assignee": assignee}
-    return _stream(request, claims, WORK_ORDERS_SQL, params, WORK_ORDER_COLUMNS, "work-orders.csv")
+    return _stream(request, claims, QUERIES.work_orders, params, WORK_ORDER_COLUMNS, "work-orders.csv")
 
 
 @router.get("/schedule.csv", response_class=StreamingResponse, responses=CSV_FILE,
@@ -61,4 +61,4 @@ async def export_schedule(
         raise ProblemError(422, "Invalid request", "`to` must be after `from`",
                            [{"field": "to", "message": "must be after from"}])
     params = {"start": start, "end": end, "assignee": assignee}
-    return _stream(request, claims, SCHEDULE_SQL, params, SCHEDULE_COLUMNS, "schedule.csv")
+    return _stream(request, claims, QUERIES.schedule, params, SCHEDULE_COLUMNS, "schedule.csv")

@@ -13,13 +13,14 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Connection, Principal, require_roles, verified_claims
+from api.import_status import status_document
 from api.problems import ProblemError
 from api.queries import load
 from api.schemas.common import NO_NUL
 from api.schemas.imports import ImportAccepted, ImportMode, ImportStatus
-from pipelines.csv_rows import CsvFileError, CsvSummary
-from pipelines.imports import DEFAULT_SOURCE, UploadTooLarge, check_upload, status_document
-from tasks.integration_actors import astart_import
+from pipelines.csv_file import CsvFileError, CsvSummary
+from pipelines.imports import DEFAULT_SOURCE, UploadTooLarge, check_upload
+from tasks.integration_starts import astart_import
 
 router = APIRouter(prefix="/v1/imports", tags=["imports"])
 Staff = Annotated[Principal, Depends(require_roles("admin", "dispatcher"))]

@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 
+from api import inbound
 from api.deps import Connection, Principal, request_id, require_roles
 from api.problems import ProblemError
 from api.queries import load
@@ -12,7 +13,6 @@ from api.routers.imports import read_limited_body
 from api.rows import patch_params
 from api.schemas.webhooks import SOURCE_NAME_PATTERN, InboundEventResult, Source, SourceCreate, SourceUpdate
 from bayflow import signing
-from pipelines import inbound
 from tasks.starts import AsyncFlowStarts
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])

@@ -19,7 +19,7 @@ from api.schemas.webhooks import (
     SubscriptionUpdate,
 )
 from tasks.enqueue import enqueue_async
-from tasks.webhook_actors import delivery_message
+from tasks.integration_starts import delivery_message
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 SQL = load("webhook_subscriptions")

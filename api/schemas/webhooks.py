@@ -7,7 +7,7 @@ from uuid import UUID
 from pydantic import Field, HttpUrl, SecretStr, field_validator
 
 from api.schemas.common import RequestModel, ResponseModel, ShortText
-from pipelines.webhooks import ALL_EVENTS, EVENT_TYPES
+from bayflow.events import ALL_EVENTS, EVENT_TYPES
 
 SOURCE_NAME_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,62}$"
 SourceName = Annotated[str, Field(pattern=SOURCE_NAME_PATTERN, description="lower-case name in the URL")]

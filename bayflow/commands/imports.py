@@ -28,9 +28,9 @@ def register(subparsers) -> None:
 
 def run_import(args) -> int:
     from bayflow.database import connect
-    from pipelines.csv_rows import CsvFileError
+    from pipelines.csv_file import CsvFileError
     from pipelines.imports import UploadTooLarge, check_upload
-    from tasks.integration_actors import start_import
+    from tasks.integration_starts import start_import
 
     try:
         content = args.file.read_bytes()

@@ -3,7 +3,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from pipelines.csv_rows import CsvFileError, DateRules, inspect_csv, parse_csv, record_from_json
+from pipelines.csv_file import CsvFileError, inspect_csv, parse_csv
+from pipelines.work_order_records import DateRules, record_from_json
 
 BERLIN = DateRules("DD.MM.YYYY", "Europe/Berlin")
 

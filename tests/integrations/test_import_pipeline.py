@@ -3,8 +3,8 @@ audit, and the work orders handed to the work-order pipeline."""
 import psycopg
 import pytest
 
-from pipelines.csv_rows import inspect_csv
-from tasks.integration_actors import start_import
+from pipelines.csv_file import inspect_csv
+from tasks.integration_starts import start_import
 from tests.integrations.conftest import run_import, work_orders_csv
 from tests.support.people import ADMIN
 from tests.support.sql import query, scalar

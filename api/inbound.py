@@ -13,30 +13,14 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import text
+from bayflow.queries import load
+from pipelines.work_order_records import DateRules, parse_datetime, record_from_json
 
-from pipelines.csv_rows import DateRules, parse_datetime, record_from_json
-
+QUERIES = load(Path(__file__).with_name("sql") / "inbound.sql")
 EVENT_TYPES = ("work_order.upsert", "parts.eta_changed", "parts.arrived")
-
-_BEGIN = text(
-    "select set_config('role', 'bayflow_webhook', true), set_config('bayflow.webhook_source', :source, true),"
-    " set_config('bayflow.actor', :actor, true), set_config('bayflow.request_id', :request_id, true)")
-_SECRET = text("select k.secret from public.inbound_sources s"
-               " join public.inbound_source_secrets k on k.source = s.name where s.name = :source")
-_SEEN = text("insert into public.inbound_events (source, event_id, event_type) values (:source, :id, :type)"
-             " on conflict do nothing returning event_id")
-_RESULT = text("update public.inbound_events set result = cast(:result as jsonb) where source = :source and event_id = :id")
-_RULES = text("select local_date_format, timezone from public.shop_settings")
-_UPSERT = text("select work_order_id::text, outcome from bayflow.upsert_work_order(cast(:doc as jsonb))")
-_TASKS_BY_ID = text("select id::text, needs_parts, parts_ready_at from public.tasks where id = cast(:task_id as uuid) for update")
-_TASKS_BY_NAME = text(
-    "select t.id::text, t.needs_parts, t.parts_ready_at from public.tasks t"
-    " join public.work_orders w on w.id = t.work_order_id"
-    " where w.source = :source and w.external_id = :external_id and t.name = :name for update of t")
-_SET_PARTS = text("update public.tasks set needs_parts = true, parts_ready_at = :ready where id = any(cast(:ids as uuid[]))")
 
 
 class FlowStarts(Protocol):
@@ -61,12 +45,13 @@ def actor(source: str) -> str:
 
 
 async def begin_as_source(conn, source: str, request_id: str) -> None:
-    await conn.execute(_BEGIN, {"source": source, "actor": actor(source), "request_id": request_id})
+    await conn.execute(QUERIES.begin_as_source.text,
+                       {"source": source, "actor": actor(source), "request_id": request_id})
 
 
 async def secret_of(conn, source: str) -> str | None:
     """The active source's secret (None: no such active source)."""
-    return (await conn.execute(_SECRET, {"source": source})).scalar()
+    return (await conn.execute(QUERIES.source_secret.text, {"source": source})).scalar()
 
 
 def parse_envelope(body: bytes) -> tuple[str, str, dict]:
@@ -92,18 +77,19 @@ def parse_envelope(body: bytes) -> tuple[str, str, dict]:
 
 async def accept(conn, source: str, event_id: str, event_type: str) -> bool:
     """Record the event id; False when it was seen before (a replay)."""
-    return (await conn.execute(_SEEN, {"source": source, "id": event_id, "type": event_type})).first() is not None
+    seen = await conn.execute(QUERIES.accept_event.text, {"source": source, "id": event_id, "type": event_type})
+    return seen.first() is not None
 
 
 async def apply(conn, source: str, event_id: str, event_type: str, data: dict, starts: FlowStarts) -> dict:
     """Apply the event in the caller's transaction, starting pipelines through `starts`, and
     record its result."""
-    rules = DateRules(*(await conn.execute(_RULES)).one())
+    rules = DateRules(*(await conn.execute(QUERIES.shop_date_rules.text)).one())
     if event_type == "work_order.upsert":
         result = await _upsert_work_order(conn, source, data, rules, starts)
     else:
         result = await _parts(conn, source, event_type, data, rules, starts)
-    await conn.execute(_RESULT, {"result": json.dumps(result), "source": source, "id": event_id})
+    await conn.execute(QUERIES.record_result.text, {"result": json.dumps(result), "source": source, "id": event_id})
     return result
 
 
@@ -112,7 +98,8 @@ async def _upsert_work_order(conn, source: str, data: dict, rules: DateRules, st
     if errors:
         fields = [{"field": f"data.{e.column}", "message": e.message} for e in errors]
         raise EventError(422, "Invalid work order", "; ".join(f"{f['field']}: {f['message']}" for f in fields), fields)
-    work_order_id, outcome = (await conn.execute(_UPSERT, {"doc": json.dumps(record.as_json())})).one()
+    upserted = await conn.execute(QUERIES.upsert_work_order.text, {"doc": json.dumps(record.as_json())})
+    work_order_id, outcome = upserted.one()
     run_id = None
     if outcome != "unchanged":
         run_id = await starts.work_order(conn, work_order_id, triggered_by=actor(source))
@@ -123,11 +110,11 @@ async def _parts(conn, source: str, event_type: str, data: dict, rules: DateRule
     field_name = "parts_ready_at" if event_type == "parts.eta_changed" else "arrived_at"
     ready = _moment(data, field_name, rules, required=event_type == "parts.eta_changed")
     if data.get("task_id"):
-        rows = (await conn.execute(_TASKS_BY_ID, {"task_id": _uuid(data["task_id"])})).all()
+        rows = (await conn.execute(QUERIES.task_by_id.text, {"task_id": _uuid(data["task_id"])})).all()
         target = f"task {data['task_id']}"
     elif data.get("work_order_external_id") and data.get("task_name"):
-        rows = (await conn.execute(_TASKS_BY_NAME, {"source": source, "external_id": str(data["work_order_external_id"]),
-                                                    "name": str(data["task_name"])})).all()
+        rows = (await conn.execute(QUERIES.tasks_by_name.text, {"source": source, "name": str(data["task_name"]),
+                                                                "external_id": str(data["work_order_external_id"])})).all()
         target = f"task {data['task_name']!r} of work order {data['work_order_external_id']!r}"
     else:
         raise EventError(422, "Invalid event", "name the task: task_id, or work_order_external_id and task_name",
@@ -137,7 +124,7 @@ async def _parts(conn, source: str, event_type: str, data: dict, rules: DateRule
     changed = [task_id for task_id, needs_parts, current in rows if not needs_parts or current != ready]
     run_id = None
     if changed:
-        await conn.execute(_SET_PARTS, {"ready": ready, "ids": changed})
+        await conn.execute(QUERIES.wait_for_parts.text, {"ready": ready, "ids": changed})
         run_id = await starts.reschedule(conn, reason=actor(source))
     return {"task_ids": [r[0] for r in rows], "changed": len(changed), "parts_ready_at": ready.isoformat(),
             "reschedule_run_id": run_id}

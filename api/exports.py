@@ -1,6 +1,7 @@
-"""CSV exports: what they select and how rows become CSV text.
+"""CSV exports: what they select (`QUERIES.work_orders`, `QUERIES.schedule`, with the columns
+they give) and how rows become CSV text.
 
-The work-order export writes exactly the import's columns (pipelines.csv_rows), one row
+The work-order export writes exactly the import's columns (pipelines.csv_file), one row
 per task (a work order without tasks gets one row), so an exported file re-imports
 cleanly: rows are keyed by `source` + `external_id`, or by `id` for work orders made in
 bayflow, and tasks by `task_id`.
@@ -13,45 +14,18 @@ import csv
 import io
 from collections.abc import AsyncIterator, Iterable
 from datetime import datetime
+from pathlib import Path
 
-from pipelines.csv_rows import COLUMNS, DEPENDS_SEPARATOR, escape_formula
+from bayflow.queries import load
+from pipelines.csv_file import COLUMNS, escape_formula
+from pipelines.work_order_records import DEPENDS_SEPARATOR
+
+QUERIES = load(Path(__file__).with_name("sql") / "exports.sql")
 
 WORK_ORDER_COLUMNS = COLUMNS
-
-# Filters as GET /v1/work_orders: status, due_from, due_to, assignee.
-WORK_ORDERS_SQL = """
-select w.source, w.external_id, w.id, w.description, w.priority, w.due_at, w.customer_name, w.customer_phone,
-       w.customer_email, w.asset_kind, w.asset_make, w.asset_model, w.asset_year, w.vin, w.plate, w.mileage,
-       t.id, t.name, t.duration_minutes, t.required_skill, t.required_bay_type, t.needs_parts, t.parts_ready_at,
-       (select array_agg(u.name order by u.position, u.created_at)
-          from public.task_dependencies d join public.tasks u on u.id = d.depends_on_task_id
-         where d.task_id = t.id),
-       t.notes
-  from public.work_orders w
-  left join public.tasks t on t.work_order_id = w.id
- where (cast(:status as text[]) is null or w.status = any(cast(:status as text[])))
-   and (cast(:due_from as timestamptz) is null or w.due_at >= :due_from)
-   and (cast(:due_to as timestamptz) is null or w.due_at < :due_to)
-   and (cast(:assignee as uuid) is null or exists (
-     select from public.tasks a where a.work_order_id = w.id and a.assigned_technician_id = :assignee))
- order by w.number, t.position, t.created_at
-"""
-
 SCHEDULE_COLUMNS = ["planned_start", "planned_end", "technician", "bay", "work_order_number", "source",
                     "external_id", "work_order_id", "task_id", "task_name", "duration_minutes", "task_status",
                     "technician_id", "bay_id"]
-
-SCHEDULE_SQL = """
-select t.planned_start, t.planned_end, tech.name, b.name, w.number, w.source, w.external_id, w.id, t.id, t.name,
-       t.duration_minutes, t.status, t.assigned_technician_id, t.bay_id
-  from public.tasks t
-  join public.work_orders w on w.id = t.work_order_id
-  left join public.technicians tech on tech.id = t.assigned_technician_id
-  left join public.bays b on b.id = t.bay_id
- where t.planned_start < :end and t.planned_end > :start
-   and (cast(:assignee as uuid) is null or t.assigned_technician_id = :assignee)
- order by t.planned_start, tech.name nulls last, t.id
-"""
 
 
 def cell(value) -> str:
