@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from bayflow import queries
 from bayflow.config import settings
 from bayflow.queries import Query
-from scheduler import SolverParameters, solve
+from scheduler import Result, SolverParameters, solve
 from scheduler.problem import (
     NO_ETA, Assignment, Bay, Lock, Problem, Task, Technician, Weights, Window, WorkOrder, merge, subtract,
 )
@@ -75,12 +75,26 @@ class StaleSchedule(RuntimeError):
 def run_schedule(conn, triggered_by: str, *, now: datetime | None = None,
                  params: SolverParameters | None = None) -> uuid.UUID:
     """Solve the shop's open tasks and save the run; returns the new schedule_runs id."""
-    config = settings()
-    params = params or SolverParameters(config.bayflow_solver_time_limit_s, config.bayflow_solver_workers)
-    start = _whole_minute(now or datetime.now(timezone.utc))
     with conn.transaction():  # one consistent snapshot, closed before the solve
-        loaded = load_problem(conn, start, config.bayflow_schedule_horizon_days)
-    result = solve(loaded.problem, params)
+        loaded = load_shop(conn, now)
+    return save_run(conn, loaded, solve(loaded.problem, params or solver_parameters()), triggered_by)
+
+
+def solver_parameters() -> SolverParameters:
+    """The pipeline's solver limits (BAYFLOW_SOLVER_TIME_LIMIT_S, BAYFLOW_SOLVER_WORKERS)."""
+    config = settings()
+    return SolverParameters(config.bayflow_solver_time_limit_s, config.bayflow_solver_workers)
+
+
+def load_shop(conn, now: datetime | None = None) -> "LoadedShop":
+    """The shop over the configured horizon, from the first whole minute at or after `now` (default: now)."""
+    start = _whole_minute(now or datetime.now(timezone.utc))
+    return load_problem(conn, start, settings().bayflow_schedule_horizon_days)
+
+
+def save_run(conn, loaded: "LoadedShop", result: Result, triggered_by: str) -> uuid.UUID:
+    """Save `result` as a schedule run with its items and write the plan onto the tasks, in one
+    transaction (a savepoint in the caller's); StaleSchedule when a task changed since `loaded` was read."""
     run_id = uuid.uuid4()
     problem = loaded.problem
     unplaced = {t: reasons for t, reasons in result.unscheduled.items() if t not in loaded.in_progress}
@@ -90,7 +104,7 @@ def run_schedule(conn, triggered_by: str, *, now: datetime | None = None,
             "id": run_id, "status": result.status, "objective": result.objective, "best_bound": result.best_bound,
             "gap": result.gap, "baseline": result.baseline_objective, "breakdown": json.dumps(result.breakdown()),
             "seconds": result.solve_seconds, "parameters": json.dumps(result.parameters),
-            "input_hash": result.input_hash, "triggered_by": triggered_by, "horizon_start": start,
+            "input_hash": result.input_hash, "triggered_by": triggered_by, "horizon_start": problem.horizon_start,
             "horizon_end": problem.clock(problem.horizon),
             "diagnoses": json.dumps([d.to_dict() for d in result.diagnoses]),
             "lateness": json.dumps(result.lateness),

@@ -16,7 +16,7 @@ from tasks.results import PostgresBackend
 
 #: Modules defining actors, imported by `bayflow worker` (one line per module).
 ACTOR_MODULES: list[str] = [
-    "tasks.actors",
+    "tasks.pipeline_actors",
     "tasks.integration_actors",
     "tasks.webhook_actors",
 ]

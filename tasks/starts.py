@@ -20,7 +20,7 @@ from uuid import UUID
 from sqlalchemy import text
 
 from pipelines.steps import Next
-from tasks.actors import job_for
+from tasks.pipeline_actors import job_for
 from tasks.enqueue import enqueue, enqueue_async
 
 _START = "select bayflow.start_pipeline_run(%s, %s, %s, %s)::text"

@@ -11,42 +11,9 @@ from datetime import datetime
 
 from pipelines import runs
 from pipelines.events import Event, dispatchers, publish
-from pipelines.steps import Next
+from pipelines.steps import Batch, Next, queries
 
 NAME = "notify"
-
-RUNS = """
-select r.id::text, r.kind, w.id::text, w.number, w.status, w.plan_source, w.review_reasons, w.created_by::text,
-       (select p.role from public.profiles p where p.id = w.created_by)
-  from public.pipeline_runs r left join public.work_orders w on w.id = r.work_order_id
- where r.id = any(%s::uuid[]) order by r.created_at
-"""
-
-ITEMS = """
-select i.task_id::text, t.work_order_id::text, t.name, i.technician_id::text, i.bay_id::text, i.starts_at, i.ends_at
-  from public.schedule_items i join public.tasks t on t.id = i.task_id
- where i.run_id = %s
-"""
-
-# The schedule run announced last: technicians were told about its plan.
-ANNOUNCED = """
-select r.id::text, r.created_at from public.events e join public.schedule_runs r on r.id = e.schedule_run_id
- where e.type = 'schedule.published'
- order by e.id desc limit 1
-"""
-
-SCHEDULE_RUN = "select status, created_at from public.schedule_runs where id = %s"
-
-# Work orders at risk with the tasks this schedule run could not place.
-AT_RISK = """
-select w.id::text, w.number, t.id::text, t.name, i.why
-  from public.schedule_items i join public.tasks t on t.id = i.task_id
-  join public.work_orders w on w.id = t.work_order_id
- where i.run_id = %s and i.starts_at is null and w.status = 'at_risk'
- order by w.number, t.position, t.id
-"""
-
-TECH_PROFILES = "select id::text, profile_id::text from public.technicians where profile_id is not null"
 
 
 @dataclass(frozen=True)
@@ -94,23 +61,31 @@ class Loaded:
 def _items(conn, schedule_run_id: str | None) -> list[Item]:
     if schedule_run_id is None:
         return []
-    return [Item(*row) for row in conn.execute(ITEMS, (schedule_run_id,)).fetchall()]
+    return [Item(*row) for row in conn.execute(queries.notify_items.psycopg,
+                                               {"schedule_run_id": schedule_run_id}).fetchall()]
 
 
-def load(conn, run_ids: list[str], schedule_run_id: str | None) -> Loaded:
-    facts = [RunFacts(*row) for row in conn.execute(RUNS, (run_ids,)).fetchall()]
-    announced_id, announced_at = conn.execute(ANNOUNCED).fetchone() or (None, None)
+def claim(conn, batch: Batch) -> Batch:
+    return Batch(runs.begin_attempt(conn, batch.run_ids, NAME), batch.schedule_run_id)
+
+
+def load(conn, batch: Batch) -> Loaded:
+    schedule_run_id = batch.schedule_run_id
+    facts = [RunFacts(*row) for row in conn.execute(queries.notify_runs.psycopg, {"run_ids": batch.run_ids})]
+    announced_id, announced_at = conn.execute(queries.notify_announced.psycopg).fetchone() or (None, None)
     status, created_at = None, None
     if schedule_run_id is not None:
-        status, created_at = conn.execute(SCHEDULE_RUN, (schedule_run_id,)).fetchone()
+        status, created_at = conn.execute(queries.notify_schedule_run.psycopg,
+                                          {"schedule_run_id": schedule_run_id}).fetchone()
     announce = schedule_run_id is not None and (announced_at is None or announced_at < created_at)
     previous = {i.task_id: i for i in _items(conn, announced_id)} if announce else {}
     at_risk: dict[str, dict] = {}
-    for wo, number, task, name, why in (conn.execute(AT_RISK, (schedule_run_id,)).fetchall() if announce else ()):
+    unplaced = conn.execute(queries.notify_at_risk.psycopg, {"schedule_run_id": schedule_run_id}) if announce else ()
+    for wo, number, task, name, why in unplaced:
         entry = at_risk.setdefault(wo, {"work_order_id": wo, "number": number, "unplaced_tasks": []})
         entry["unplaced_tasks"].append({"task_id": task, "name": name, "why": why})
     return Loaded(facts, schedule_run_id, status, announce, _items(conn, schedule_run_id), list(at_risk.values()),
-                  previous, dict(conn.execute(TECH_PROFILES).fetchall()), dispatchers(conn))
+                  previous, dict(conn.execute(queries.notify_tech_profiles.psycopg).fetchall()), dispatchers(conn))
 
 
 def compute(loaded: Loaded) -> list[Event]:
@@ -175,7 +150,7 @@ def _task_events(loaded: Loaded) -> list[Event]:
     return events
 
 
-def save(conn, run_ids: list[str], events: list[Event]) -> Next:
+def save(conn, batch: Batch, loaded: Loaded, events: list[Event]) -> Next:
     published = publish(conn, events)
-    runs.finish_step(conn, run_ids, NAME, next_step=None, detail={"events": len(published.event_ids)})
-    return Next(None, run_ids, deliveries=published.deliveries)
+    runs.finish_step(conn, batch.run_ids, NAME, next_step=None, detail={"events": len(published.event_ids)})
+    return Next(None, batch.run_ids, deliveries=published.deliveries)

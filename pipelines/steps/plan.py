@@ -9,16 +9,10 @@ import json
 from dataclasses import dataclass
 
 import gateway
-from pipelines import runs
-from pipelines.steps import Next
-from pipelines.steps.gateway_io import load_shop, load_work_order, save_calls
+from pipelines import gateway_io, runs
+from pipelines.steps import Batch, Next, queries
 
 NAME = "plan"
-
-INSERT_TASK = """
-insert into public.tasks (work_order_id, position, name, duration_minutes, required_skill, required_bay_type, parts)
-values (%s, %s, %s, %s, %s, %s, %s) returning id
-"""
 
 
 @dataclass(frozen=True)
@@ -27,63 +21,62 @@ class Loaded:
     enrichment: gateway.Enrichment | None
     shop: gateway.Shop
     existing_tasks: int
+    config: gateway.GatewayConfig
 
 
-def _task_count(conn, work_order_id: str, *, lock: bool = False) -> int:
-    if lock:
-        conn.execute("select 1 from public.work_orders where id = %s for update", (work_order_id,))
-    return conn.execute("select count(*) from public.tasks where work_order_id = %s", (work_order_id,)).fetchone()[0]
+def _task_count(conn, work_order_id: str) -> int:
+    return conn.execute(queries.plan_task_count.psycopg, {"id": work_order_id}).fetchone()[0]
 
 
-def load(conn, run: runs.Run) -> Loaded:
-    enrichment = conn.execute("select enrichment from public.work_orders where id = %s",
-                              (run.work_order_id,)).fetchone()[0]
-    return Loaded(load_work_order(conn, run.work_order_id),
+def claim(conn, batch: Batch) -> Batch:
+    return Batch(runs.begin_attempt(conn, batch.run_ids, NAME))
+
+
+def load(conn, batch: Batch) -> Loaded:
+    work_order_id = runs.load(conn, batch.run_ids[0]).work_order_id
+    enrichment = conn.execute(queries.plan_enrichment.psycopg, {"id": work_order_id}).fetchone()[0]
+    return Loaded(gateway_io.load_work_order(conn, work_order_id),
                   gateway.Enrichment.model_validate(enrichment) if enrichment else None,
-                  load_shop(conn), _task_count(conn, run.work_order_id))
+                  gateway_io.load_shop(conn), _task_count(conn, work_order_id), gateway_io.config())
 
 
-def compute(loaded: Loaded, config: gateway.GatewayConfig) -> gateway.Outcome | None:
+def compute(loaded: Loaded) -> gateway.Outcome | None:
     """The gateway's plan; None when the work order has tasks already."""
     if loaded.existing_tasks:
         return None
-    return gateway.plan_tasks(loaded.work_order, loaded.enrichment, loaded.shop, config)
+    return gateway.plan_tasks(loaded.work_order, loaded.enrichment, loaded.shop, loaded.config)
 
 
-def save(conn, run: runs.Run, outcome: gateway.Outcome | None) -> Next:
-    wo = run.work_order_id
-    existing = _task_count(conn, wo, lock=True)
+def save(conn, batch: Batch, loaded: Loaded, outcome: gateway.Outcome | None) -> Next:
+    wo = loaded.work_order.id
+    conn.execute(queries.plan_lock_work_order.psycopg, {"id": wo})
+    existing = _task_count(conn, wo)
     if outcome is not None:
-        save_calls(conn, outcome.calls)
+        gateway_io.save_calls(conn, outcome.calls)
     if existing:
-        conn.execute(
-            "update public.work_orders set plan_source = coalesce(plan_source, 'dispatcher'),"
-            " status = case when status in ('new', 'planning', 'needs_review') then 'planned' else status end,"
-            " review_reasons = null where id = %s", (wo,))
-        runs.finish_step(conn, [run.id], NAME, next_step="schedule", skipped=True,
+        conn.execute(queries.plan_keep_tasks.psycopg, {"id": wo})
+        runs.finish_step(conn, batch.run_ids, NAME, next_step="schedule", skipped=True,
                          detail={"skipped": f"the work order already has {existing} task(s); they are kept"})
-        return Next("schedule", [run.id])
+        return Next("schedule", batch.run_ids)
     if not outcome.ok:
-        conn.execute(
-            "update public.work_orders set status = 'needs_review', review_reasons = %s, plan_source = %s"
-            " where id = %s", (json.dumps(outcome.reasons), outcome.source, wo))
-        runs.finish_step(conn, [run.id], NAME, next_step="notify",
+        conn.execute(queries.plan_needs_review.psycopg,
+                     {"reasons": json.dumps(outcome.reasons), "source": outcome.source, "id": wo})
+        runs.finish_step(conn, batch.run_ids, NAME, next_step="notify",
                          detail={"source": outcome.source, "review_reasons": outcome.reasons})
-        runs.skip_steps(conn, [run.id], ["schedule"], "the work order needs review: nothing to schedule")
-        return Next("notify", [run.id])
+        runs.skip_steps(conn, batch.run_ids, ["schedule"], "the work order needs review: nothing to schedule")
+        return Next("notify", batch.run_ids)
     plan: gateway.TaskPlan = outcome.result
     ids: dict[str, str] = {}
     for position, task in enumerate(plan.tasks):
-        parts = json.dumps([p.model_dump() for p in task.parts])
-        ids[task.key] = conn.execute(INSERT_TASK, (wo, position, task.name, task.duration_min, task.skill,
-                                                   task.bay_type, parts)).fetchone()[0]
-    pairs = [(ids[t.key], ids[d]) for t in plan.tasks for d in t.depends_on]
+        ids[task.key] = conn.execute(queries.plan_insert_task.psycopg, {
+            "work_order_id": wo, "position": position, "name": task.name, "duration": task.duration_min,
+            "skill": task.skill, "bay_type": task.bay_type,
+            "parts": json.dumps([p.model_dump() for p in task.parts])}).fetchone()[0]
+    pairs = [{"task_id": ids[t.key], "depends_on": ids[d]} for t in plan.tasks for d in t.depends_on]
     if pairs:
         with conn.cursor() as cur:
-            cur.executemany("insert into public.task_dependencies (task_id, depends_on_task_id) values (%s, %s)",
-                            pairs)
-    conn.execute("update public.work_orders set status = 'planned', review_reasons = null, plan_source = %s"
-                 " where id = %s", (outcome.source, wo))
-    runs.finish_step(conn, [run.id], NAME, next_step="schedule",
+            cur.executemany(queries.plan_insert_dependency.psycopg, pairs)
+    conn.execute(queries.plan_planned.psycopg, {"source": outcome.source, "id": wo})
+    runs.finish_step(conn, batch.run_ids, NAME, next_step="schedule",
                      detail={"source": outcome.source, "tasks": len(plan.tasks)})
-    return Next("schedule", [run.id])
+    return Next("schedule", batch.run_ids)

@@ -2,7 +2,7 @@
 import psycopg
 
 from pipelines.steps import Next
-from tasks.actors import job_for
+from tasks.pipeline_actors import job_for
 from tasks.enqueue import enqueue
 from tasks.starts import enqueue_work_order_flows
 

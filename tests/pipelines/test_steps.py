@@ -3,7 +3,8 @@ called in this process against a fresh database, real CP-SAT with a short limit)
 import psycopg
 import pytest
 
-from tasks import actors
+from pipelines import gateway_io
+from tasks import pipeline_actors as actors
 from tasks.starts import enqueue_reschedule, enqueue_work_order_flow
 from tests.pipelines.conftest import PIPELINE_ENV, TECH_ANA, seed_shop
 from tests.support.environment import LLM_PROVIDER_ENV, forget_settings, set_environment
@@ -36,7 +37,7 @@ def shop_db(db_url, monkeypatch):
 
 
 def _forget_actor_state():
-    actors._step("gateway_io").config.cache_clear()
+    gateway_io.config.cache_clear()
     actors._local.__dict__.clear()
 
 

@@ -1,17 +1,19 @@
 """Actors of the work-order pipeline: enrich -> plan -> schedule (coalesced) -> notify.
 
-Thin: each counts an attempt, loads, calls its step in `pipelines.steps` with no
-transaction open, and saves the outcome together with the next step's message in one
-transaction (a message re-delivered after that commit finds its run moved on and does
+Thin, and all alike: each runs its `pipelines.steps.Step` — claim the runs (an attempt
+counted, in its own transaction), load, compute with no transaction open, then save the
+outcome for the runs still at the step and enqueue what the step returns in one
+transaction (a message re-delivered after that commit finds its runs moved on and does
 nothing). A step that exhausts its retries marks its runs failed (`step_exhausted`).
 
-The step modules are imported when a worker process boots (or on first use): the API
-imports this module to enqueue messages and should not load the LLM SDKs and CP-SAT.
+Step modules are imported before a worker's threads start (`_LoadSteps`), or on first use:
+the API imports this module to enqueue messages and should not load the LLM SDKs and CP-SAT.
 """
-import importlib
 import logging
 import threading
 from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
 
 import dramatiq
 import psycopg
@@ -20,9 +22,9 @@ from dramatiq.middleware import Middleware
 import tasks  # noqa: F401  (sets dramatiq's broker before the actors are declared)
 from bayflow.config import settings
 from bayflow.database import database_url
-from pipelines import runs
-from pipelines.events import Event, dispatchers, publish
-from pipelines.steps import SCHEDULE_UNIQUE_KEY, STEPS, Next
+from bayflow.queries import load as load_queries
+from pipelines import runs, steps
+from pipelines.steps import SCHEDULE_UNIQUE_KEY, Batch, Next, Step
 from tasks.db import Link
 from tasks.enqueue import enqueue
 from tasks.webhook_actors import enqueue_deliveries
@@ -30,18 +32,16 @@ from tasks.webhook_actors import enqueue_deliveries
 QUEUE = "pipeline"
 logger = logging.getLogger(__name__)
 _local = threading.local()
-
-
-def _step(name: str):
-    return importlib.import_module(f"pipelines.steps.{name}")
+_SQL = load_queries(Path(__file__).with_name("sql") / "pipeline_actors.sql")
 
 
 class _LoadSteps(Middleware):
-    """Workers import the steps at boot, so the first job does not wait for the imports."""
+    """A worker imports the steps before its threads start, so the first job does not wait for them
+    (`worker_boot`: dramatiq emits `process_boot` before it imports the actor modules)."""
 
-    def after_process_boot(self, broker) -> None:
-        for name in STEPS:
-            _step(name)
+    def before_worker_boot(self, broker, worker) -> None:
+        for name in steps.STEPS:
+            steps.named(name)
 
 
 dramatiq.get_broker().add_middleware(_LoadSteps())
@@ -56,7 +56,7 @@ def _link() -> Link:
 @contextmanager
 def _transaction(actor_name: str):
     with _link().transaction() as conn:
-        conn.execute("select set_config('bayflow.actor', %s, true)", (f"worker:{actor_name}",))
+        conn.execute(_SQL.set_actor.psycopg, {"actor": f"worker:{actor_name}"})
         yield conn
 
 
@@ -104,20 +104,19 @@ def _enqueue_next(conn, follow: Next) -> None:
     enqueue_deliveries(conn, follow.deliveries)
 
 
-def _run_work_order_step(name: str, actor_name: str, run_id: str) -> None:
-    """enrich / plan: one run, one work order."""
-    step = _step(name)
+def _run(step: Step, actor_name: str, batch: Batch) -> None:
+    """One attempt of `step` for the runs of `batch`: the same four moves for every step."""
     with _transaction(actor_name) as conn:
-        if not runs.begin_attempt(conn, [run_id], step.NAME):
-            return  # re-delivered after the step was done, or the run failed meanwhile
-        run = runs.load(conn, run_id)
-    with _errors_recorded(actor_name, [run_id], step.NAME):
+        claimed = step.claim(conn, batch)
+    if not claimed.run_ids:
+        return  # re-delivered after the step was done, or the runs failed meanwhile
+    with _errors_recorded(actor_name, claimed.run_ids, step.NAME):
         with _transaction(actor_name) as conn:
-            loaded = step.load(conn, run)
-        outcome = step.compute(loaded, _step("gateway_io").config())
+            loaded = step.load(conn, claimed)
+        output = step.compute(loaded)
         with _transaction(actor_name) as conn:
-            if runs.still_at(conn, [run_id], step.NAME):
-                _enqueue_next(conn, step.save(conn, run, outcome))
+            if still := runs.still_at(conn, claimed.run_ids, step.NAME):
+                _enqueue_next(conn, step.save(conn, replace(claimed, run_ids=still), loaded, output))
 
 
 _retries = dict(max_retries=settings().bayflow_pipeline_max_retries,
@@ -128,23 +127,16 @@ _retries = dict(max_retries=settings().bayflow_pipeline_max_retries,
 @dramatiq.actor(queue_name=QUEUE)
 def step_exhausted(message: dict, retry_info: dict) -> None:
     """A pipeline step failed on every attempt: its runs are failed, dispatchers are told."""
-    step = _STEP_OF[message["actor_name"]]
+    name = _STEP_OF[message["actor_name"]]
     attempts = retry_info.get("retries", 0) + 1
     with _transaction("step_exhausted") as conn:
-        if step in ("enrich", "plan"):
+        if name in ("enrich", "plan"):
             run_ids = [message["args"][0]]
-        elif step == "notify":
+        elif name == "notify":
             run_ids = list(message["args"][0])
         else:
-            run_ids = runs.waiting_at(conn, step)
-        runs.fail(conn, run_ids, step, f"{step} failed after {attempts} attempts")
-        rows = conn.execute("select id::text, work_order_id::text, error from public.pipeline_runs"
-                            " where id = any(%s::uuid[]) and status = 'failed'", (run_ids,)).fetchall()
-        staff = dispatchers(conn)
-        published = publish(conn, [Event("pipeline.failed", {"pipeline_run_id": run, "work_order_id": wo, "step": step,
-                                                 "error": error}, work_order_id=wo, recipients=staff)
-                       for run, wo, error in rows])
-        enqueue_deliveries(conn, published.deliveries)
+            run_ids = runs.waiting_at(conn, name)
+        _enqueue_next(conn, runs.fail(conn, run_ids, name, f"{name} failed after {attempts} attempts"))
 
 
 _on_exhausted = dict(on_retry_exhausted=step_exhausted.actor_name, **_retries)
@@ -152,54 +144,33 @@ _on_exhausted = dict(on_retry_exhausted=step_exhausted.actor_name, **_retries)
 
 @dramatiq.actor(queue_name=QUEUE, **_on_exhausted)
 def enrich_work_order(run_id: str) -> None:
-    _run_work_order_step("enrich", "enrich_work_order", run_id)
+    _run(steps.named("enrich"), "enrich_work_order", Batch([run_id]))
 
 
 @dramatiq.actor(queue_name=QUEUE, **_on_exhausted)
 def plan_work_order(run_id: str) -> None:
-    _run_work_order_step("plan", "plan_work_order", run_id)
+    _run(steps.named("plan"), "plan_work_order", Batch([run_id]))
 
 
 @dramatiq.actor(queue_name=QUEUE, **_on_exhausted)
 def schedule_shop() -> None:
     """Schedule every run waiting at the schedule step, one solve for all of them."""
-    schedule = _step("schedule")
-    conn = _link().connection()
+    schedule = steps.named("schedule")
     try:
-        # For the audit rows of pipelines.schedule_run, which runs its own transactions.
-        conn.execute("select set_config('bayflow.actor', 'worker:schedule_shop', false)")
-        with schedule.exclusive(conn) as held:
-            if not held:  # another solve is running: schedule what waits once it is done
-                with _transaction("schedule_shop") as tx:
-                    _enqueue_next(tx, Next("schedule"))
+        with schedule.exclusive(_link().connection()) as held:
+            if held:
+                _run(schedule, "schedule_shop", Batch([]))
                 return
-            with _transaction("schedule_shop") as tx:
-                run_ids = schedule.claim(tx)
-            if not run_ids:
-                return  # an earlier execution took them
-            with _errors_recorded("schedule_shop", run_ids, schedule.NAME):
-                schedule_run_id = schedule.compute(conn, run_ids)
-                with _transaction("schedule_shop") as tx:
-                    _enqueue_next(tx, schedule.save(tx, runs.still_at(tx, run_ids, schedule.NAME), schedule_run_id))
-    except psycopg.OperationalError as exc:
+    except psycopg.OperationalError as exc:  # the lock's own statements run outside _transaction
         _link().close()
         raise dramatiq.errors.ConnectionClosed(exc) from exc
+    with _transaction("schedule_shop") as conn:  # another solve is running: schedule what waits once it is done
+        _enqueue_next(conn, Next("schedule"))
 
 
 @dramatiq.actor(queue_name=QUEUE, **_on_exhausted)
 def notify_affected(run_ids: list[str], schedule_run_id: str | None) -> None:
-    notify = _step("notify")
-    with _transaction("notify_affected") as conn:
-        started = runs.begin_attempt(conn, run_ids, notify.NAME)
-    if not started:
-        return
-    with _errors_recorded("notify_affected", started, notify.NAME):
-        with _transaction("notify_affected") as conn:
-            loaded = notify.load(conn, started, schedule_run_id)
-        events = notify.compute(loaded)
-        with _transaction("notify_affected") as conn:
-            if still := runs.still_at(conn, started, notify.NAME):
-                _enqueue_next(conn, notify.save(conn, still, events))
+    _run(steps.named("notify"), "notify_affected", Batch(list(run_ids), schedule_run_id))
 
 
 _STEP_OF = {
