@@ -13,11 +13,14 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from fastapi.testclient import TestClient
 
+from api.app import create_app
 from bayflow import embedded
 from bayflow.database import plain_url, with_database
 from bayflow.migrate import migrate
 from tests.support.environment import forget_settings, set_environment
+from tests.support.shop import seed_people
 from tests.support.supabase import serve_supabase_auth
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,3 +100,29 @@ def supabase_auth():
 def as_user(supabase_auth):
     """`as_user(profile_id, **headers)` -> headers with a valid ES256 bearer token for that user."""
     return supabase_auth.headers
+
+
+@pytest.fixture
+def shop_db(db_url, env) -> str:
+    """A fresh database with the shared shop's people (tests/support/shop.py); DATABASE_URL for the test."""
+    with psycopg.connect(db_url) as conn:
+        seed_people(conn)
+    env(database_url=db_url)
+    return db_url
+
+
+@pytest.fixture
+def make_client(supabase_auth, tmp_path):
+    """`make_client(db_url, **settings)` -> a TestClient of the app on that database."""
+    clients = []
+
+    def make(db_url: str, **overrides) -> TestClient:
+        client = TestClient(create_app(supabase_auth.app_settings(db_url, tmp_path, **overrides)),
+                            raise_server_exceptions=False)
+        client.__enter__()
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.__exit__(None, None, None)
