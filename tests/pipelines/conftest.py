@@ -132,6 +132,7 @@ def stack_factory(new_database, tmp_path):
     yield start
     for stack in stacks:
         stack.stop()
+        new_database.release(stack.db_url)
 
 
 @pytest.fixture
@@ -146,6 +147,7 @@ def shared_stack(new_database, tmp_path_factory) -> Stack:
     stack = _start_stack(new_database, tmp_path_factory.mktemp("stack"))
     yield stack
     stack.stop()
+    new_database.release(stack.db_url)
 
 
 class EventStream:
