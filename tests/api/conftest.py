@@ -1,5 +1,5 @@
-"""API fixtures: the shared shop in a fresh database (`shop_db`, tests/conftest.py) and the app in process (TestClient) verifying tokens
-against the fake Supabase project's JWKS (`supabase_auth`, served over real HTTP on 127.0.0.1)."""
+"""API fixtures: the app in process (TestClient) on the shared shop (`shop_db`, tests/conftest.py), verifying
+tokens against the fake Supabase project's JWKS (`supabase_auth`, served over real HTTP on 127.0.0.1)."""
 import pytest
 from fastapi.testclient import TestClient
 
