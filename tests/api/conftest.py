@@ -1,19 +1,10 @@
-"""API fixtures: a small shop in a fresh database and the app in process (TestClient) verifying tokens
-against the fake Supabase project's JWKS (`supabase_auth`, served over real HTTP on 127.0.0.1)."""
-import psycopg
+"""API fixtures: the app in process (TestClient) on the shared shop (`shop_db`, tests/conftest.py), verifying
+tokens against the fake Supabase project's JWKS (`supabase_auth`, served over real HTTP on 127.0.0.1)."""
 import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from bayflow.config import Settings
-from tests.support.people import seed_people
-
-
-@pytest.fixture
-def shop_db(db_url) -> str:
-    with psycopg.connect(db_url) as conn:
-        seed_people(conn)
-    return db_url
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ from PIL import Image
 
 from api.app import create_app
 from tests.api.test_work_orders import create
-from tests.support.people import DISPATCHER, TECH_A, TECH_B
 from tests.support.environment import child_environment
 from tests.support.processes import BAYFLOW, BIN, ProcessGroups, free_port, wait_until_serving
+from tests.support.shop import DISPATCHER, TECH_ANA, TECH_BEN
 from tests.support.sql import scalar
 
 MAX_BYTES = 200_000
@@ -106,7 +106,7 @@ def task(client, as_user):
     return create(client, as_user).json()["task_ids"]["inspect"]
 
 
-def upload(client, as_user, task_id, content: bytes, content_type="image/jpeg", user=TECH_A, **headers):
+def upload(client, as_user, task_id, content: bytes, content_type="image/jpeg", user=TECH_ANA, **headers):
     return client.post(f"/v1/tasks/{task_id}/attachments", content=content,
                        headers=as_user(user, **{"Content-Type": content_type, **headers}))
 
@@ -145,7 +145,7 @@ def test_photo_is_stored_without_gps_and_with_a_thumbnail(client, as_user, task,
     assert set(objects) == {f"attachments/{attachment['id']}", f"attachments/{attachment['id']}.thumbnail.jpg"}
     assert objects[f"attachments/{attachment['id']}"] == stored.content
     row = scalar(shop_db, "select row_to_json(a) from public.attachments a")
-    assert row["uploaded_by"] == str(TECH_A) and row["storage_key"] == f"attachments/{attachment['id']}"
+    assert row["uploaded_by"] == str(TECH_ANA) and row["storage_key"] == f"attachments/{attachment['id']}"
 
     # the dispatcher sees it (per task and per work order) and may delete it; the objects go with it
     staff = as_user(DISPATCHER)
@@ -153,7 +153,7 @@ def test_photo_is_stored_without_gps_and_with_a_thumbnail(client, as_user, task,
     work_order = row["work_order_id"]
     assert [a["id"] for a in client.get(f"/v1/work_orders/{work_order}/attachments", headers=staff).json()] == \
         [attachment["id"]]
-    assert client.delete(f"/v1/attachments/{attachment['id']}", headers=as_user(TECH_A)).status_code == 403
+    assert client.delete(f"/v1/attachments/{attachment['id']}", headers=as_user(TECH_ANA)).status_code == 403
     assert client.delete(f"/v1/attachments/{attachment['id']}", headers=staff).status_code == 204
     assert_nothing_stored(backend, shop_db)
     assert fetch(client, attachment["url"]).status_code == 404
@@ -203,7 +203,7 @@ def test_a_resent_upload_with_its_key_is_replayed(client, as_user, task, shop_db
 
 
 def test_multipart_png_heic_and_pdf_uploads(client, as_user, task):
-    png = client.post(f"/v1/tasks/{task}/attachments", headers=as_user(TECH_A),
+    png = client.post(f"/v1/tasks/{task}/attachments", headers=as_user(TECH_ANA),
                       files={"file": ("dash.png", photo("PNG"), "image/png")})
     assert png.status_code == 201, png.text
     stored = Image.open(io.BytesIO(fetch(client, png.json()["url"]).content))
@@ -218,7 +218,7 @@ def test_multipart_png_heic_and_pdf_uploads(client, as_user, task):
     pdf = upload(client, as_user, task, PDF, "application/pdf")
     assert pdf.status_code == 201 and pdf.json()["thumbnail_url"] is None
     assert fetch(client, pdf.json()["url"]).content == PDF
-    listed = client.get(f"/v1/tasks/{task}/attachments", headers=as_user(TECH_A)).json()
+    listed = client.get(f"/v1/tasks/{task}/attachments", headers=as_user(TECH_ANA)).json()
     assert [a["content_type"] for a in listed] == ["image/png", "image/jpeg", "application/pdf"]
 
 
@@ -232,7 +232,7 @@ def test_wrong_content_is_refused_and_nothing_stored(client, as_user, task, back
     text_as_jpeg = upload(client, as_user, task, b"<html>not a photo</html>", "image/jpeg")
     assert refused(text_as_jpeg) == (422, "file", "not a JPEG, PNG, HEIC or PDF file (checked by its content, "
                                                   "not its name)")
-    fake = client.post(f"/v1/tasks/{task}/attachments", headers=as_user(TECH_A),
+    fake = client.post(f"/v1/tasks/{task}/attachments", headers=as_user(TECH_ANA),
                        files={"file": ("photo.jpg", b"MZ\x90\x00 an executable", "image/jpeg")})
     assert refused(fake)[0:2] == (422, "file")
     assert refused(upload(client, as_user, task, b"", "image/jpeg")) == (422, "file", "empty")
@@ -250,9 +250,9 @@ def test_too_large_is_refused_before_it_is_read_and_nothing_stored(client, as_us
             yield big[i:i + 16_384]
 
     streamed = client.post(f"/v1/tasks/{task}/attachments", content=chunks(),
-                           headers=as_user(TECH_A, **{"Content-Type": "image/jpeg"}))
+                           headers=as_user(TECH_ANA, **{"Content-Type": "image/jpeg"}))
     assert refused(streamed)[0:2] == (413, "file")
-    multipart = client.post(f"/v1/tasks/{task}/attachments", headers=as_user(TECH_A),
+    multipart = client.post(f"/v1/tasks/{task}/attachments", headers=as_user(TECH_ANA),
                             files={"file": ("big.jpg", big, "image/jpeg")})
     assert refused(multipart)[0:2] == (413, "file")
     assert_nothing_stored(backend, shop_db)
@@ -270,7 +270,7 @@ def test_truncated_uploads_are_refused_and_nothing_stored(client, as_user, task,
     cut_multipart = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\n"
                      f"Content-Type: image/jpeg\r\n\r\n").encode() + whole
     response = client.post(f"/v1/tasks/{task}/attachments", content=cut_multipart,
-                           headers=as_user(TECH_A, **{"Content-Type": f"multipart/form-data; boundary={boundary}"}))
+                           headers=as_user(TECH_ANA, **{"Content-Type": f"multipart/form-data; boundary={boundary}"}))
     assert refused(response) == (400, "file", "the multipart body ends before its closing boundary")
     cut_pdf = upload(client, as_user, task, PDF[:-8], "application/pdf")
     assert refused(cut_pdf) == (422, "file", "the PDF is truncated (no %%EOF at its end)")
@@ -279,17 +279,17 @@ def test_truncated_uploads_are_refused_and_nothing_stored(client, as_user, task,
 
 def test_another_technician_gets_404(client, as_user, task, shop_db, backend):
     attachment = upload(client, as_user, task, photo()).json()
-    for response in (client.get(f"/v1/tasks/{task}/attachments", headers=as_user(TECH_B)),
-                     client.get(f"/v1/attachments/{attachment['id']}", headers=as_user(TECH_B)),
-                     upload(client, as_user, task, photo(seed=3), user=TECH_B)):
+    for response in (client.get(f"/v1/tasks/{task}/attachments", headers=as_user(TECH_BEN)),
+                     client.get(f"/v1/attachments/{attachment['id']}", headers=as_user(TECH_BEN)),
+                     upload(client, as_user, task, photo(seed=3), user=TECH_BEN)):
         assert response.status_code == 404, response.text
-    assert client.get(f"/v1/work_orders/{attachment['work_order_id']}/attachments", headers=as_user(TECH_B)).json() == []
+    assert client.get(f"/v1/work_orders/{attachment['work_order_id']}/attachments", headers=as_user(TECH_BEN)).json() == []
     assert scalar(shop_db, "select count(*) from public.attachments") == 1 and len(backend.objects()) == 2
 
 
 def test_download_links_are_signed_and_expire(client, as_user, task):
     attachment = upload(client, as_user, task, photo()).json()
-    fresh = client.get(f"/v1/attachments/{attachment['id']}", headers=as_user(TECH_A)).json()
+    fresh = client.get(f"/v1/attachments/{attachment['id']}", headers=as_user(TECH_ANA)).json()
     assert fetch(client, fresh["url"]).status_code == 200
     tampered = fresh["url"].replace("variant=content", "variant=thumbnail")
     expired = fresh["url"].replace(f"expires={fresh['url'].split('expires=')[1].split('&')[0]}", "expires=1000")

@@ -12,8 +12,8 @@ from cryptography.hazmat.primitives import serialization
 
 from bayflow.paths import ROOT
 from tests.support.environment import child_environment
-from tests.support.people import DISPATCHER, NO_PROFILE
 from tests.support.processes import BAYFLOW
+from tests.support.shop import DISPATCHER, NO_PROFILE
 
 ME = "/v1/me"
 

@@ -2,8 +2,8 @@
 import psycopg
 import pytest
 
-from tests.support.board_shop import LIFT_1, TECHNICIAN_C, seed_board_shop
-from tests.support.people import DISPATCHER, TECH_A, TECHNICIAN_A
+from tests.support.board_shop import TECHNICIAN_C, seed_board_shop
+from tests.support.shop import DISPATCHER, LIFT_1, TECH_ANA, TECHNICIAN_ANA
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def test_the_board_of_two_days(client, as_user, shop):
     tasks = {t["name"]: t for t in board["tasks"]}
     assert list(tasks) == ["Inspect brakes", "Replace pads", "Oil change"]  # placed by start, then unplaced
     pads = tasks["Replace pads"]
-    assert (pads["technician_id"], pads["bay_id"], pads["required_skill"]) == (str(TECHNICIAN_A), str(LIFT_1), "brakes")
+    assert (pads["technician_id"], pads["bay_id"], pads["required_skill"]) == (str(TECHNICIAN_ANA), str(LIFT_1), "brakes")
     assert pads["depends_on"] == [str(shop.inspect)] and pads["version"] == 1
     assert tasks["Oil change"]["planned_start"] is None
     orders = {w["id"]: w for w in board["work_orders"]}
@@ -65,5 +65,5 @@ def test_late_work_orders_and_bad_ranges(client, as_user, shop, shop_db):
                        headers=as_user(DISPATCHER))
     assert naive.status_code == 422 and naive.json()["errors"][0]["field"] == "from"
     tech = client.get("/v1/board", params={"from": shop.at(0).isoformat(), "to": shop.at(24).isoformat()},
-                      headers=as_user(TECH_A))
+                      headers=as_user(TECH_ANA))
     assert tech.status_code == 403

@@ -13,7 +13,7 @@ from api.db import create_engine
 from api.db_errors import _describe
 from bayflow.config import Settings
 from tests.api.test_work_orders import BRAKE_JOB, counts, create
-from tests.support.people import DISPATCHER
+from tests.support.shop import DISPATCHER
 
 INT4_OVER = 2**31
 YEAR_9999_WEST = "9999-12-31T23:00:00-14:00"  # 10000-01-01 in UTC

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.api.test_work_orders import BRAKE_JOB, create
-from tests.support.people import DISPATCHER, TECH_A, TECH_B, TECHNICIAN_A
+from tests.support.shop import DISPATCHER, TECH_ANA, TECH_BEN, TECHNICIAN_ANA
 from tests.support.sql import query, scalar
 
 ZONE = ZoneInfo("America/New_York")
@@ -41,7 +41,7 @@ def shop(client, as_user, shop_db, day):
     bay = client.post("/v1/bays", json={"name": "Lift 1", "bay_type": "lift"}, headers=as_user(DISPATCHER)).json()
     plan(client, as_user, ids["inspect"], day, "08:00", "08:30", bay_id=bay["id"])
     plan(client, as_user, ids["pads"], day, "11:00", "12:30")
-    plan(client, as_user, ids["test"], day, "15:00", "15:20", assigned_technician_id=str(TECHNICIAN_A),
+    plan(client, as_user, ids["test"], day, "15:00", "15:20", assigned_technician_id=str(TECHNICIAN_ANA),
          needs_parts=True, parts_ready_at=at(day, "14:00"))
     for created, why in [("now() - interval '1 hour'", ["an older reason"]),
                          ("now()", ["starts when the shop opens at 08:00", "Ana has the brakes skill"])]:
@@ -50,11 +50,11 @@ def shop(client, as_user, shop_db, day):
             values ('timeout', 1, '{{}}', repeat('a', 64), 'test', now(), now() + interval '7 days', {created})
             returning id""")
         query(shop_db, "insert into public.schedule_items (run_id, task_id, technician_id, why)"
-                       " values (%s, %s, %s, %s::jsonb)", (run, ids["inspect"], TECHNICIAN_A, f'{why}'.replace("'", '"')))
+                       " values (%s, %s, %s, %s::jsonb)", (run, ids["inspect"], TECHNICIAN_ANA, f'{why}'.replace("'", '"')))
     return {"order": order, "ids": ids, "bay": bay}
 
 
-def my_day(client, as_user, day, user=TECH_A, **params):
+def my_day(client, as_user, day, user=TECH_ANA, **params):
     response = client.get("/v1/me/tasks", params={"day": day.isoformat(), **params}, headers=as_user(user))
     assert response.status_code == 200, response.text
     return response.json()
@@ -84,11 +84,11 @@ def test_technician_sees_their_day_in_order_with_what_each_task_waits_on(client,
     assert listed["changes"] == []
 
     # the inspection done: the road test no longer waits for it; Ben sees only his task
-    client.post(f"/v1/tasks/{ids['inspect']}/status", json={"status": "in_progress"}, headers=as_user(TECH_A))
-    client.post(f"/v1/tasks/{ids['inspect']}/status", json={"status": "done"}, headers=as_user(TECH_A))
+    client.post(f"/v1/tasks/{ids['inspect']}/status", json={"status": "in_progress"}, headers=as_user(TECH_ANA))
+    client.post(f"/v1/tasks/{ids['inspect']}/status", json={"status": "done"}, headers=as_user(TECH_ANA))
     road_test = my_day(client, as_user, day)["tasks"][1]
     assert road_test["waits_on"] == ["after 'Replace front pads'", "parts due 14:00"]
-    assert [t["name"] for t in my_day(client, as_user, day, user=TECH_B)["tasks"]] == ["Replace front pads"]
+    assert [t["name"] for t in my_day(client, as_user, day, user=TECH_BEN)["tasks"]] == ["Replace front pads"]
     assert my_day(client, as_user, day + timedelta(days=1))["tasks"] == []
 
 
@@ -98,10 +98,10 @@ def test_moves_reassignments_and_new_tasks_since_the_last_look_are_marked(client
     assert first["changes"] == [] and all(t["changed"] is None for t in first["tasks"])
 
     plan(client, as_user, ids["inspect"], day, "09:30", "10:00")
-    plan(client, as_user, ids["pads"], day, "11:00", "12:30", assigned_technician_id=str(TECHNICIAN_A))
+    plan(client, as_user, ids["pads"], day, "11:00", "12:30", assigned_technician_id=str(TECHNICIAN_ANA))
     added = client.post("/v1/tasks", headers=as_user(DISPATCHER), json={
         "work_order_id": shop["order"]["id"], "name": "Check tyre pressure", "duration_minutes": 10,
-        "assigned_technician_id": str(TECHNICIAN_A)}).json()
+        "assigned_technician_id": str(TECHNICIAN_ANA)}).json()
     plan(client, as_user, added["id"], day, "16:00", "16:10")
 
     looked = my_day(client, as_user, day, mark_seen="true")
@@ -135,19 +135,19 @@ def test_seen_is_recorded_explicitly_and_never_moves_back(client, as_user, shop,
     plan(client, as_user, shop["ids"]["inspect"], day, "09:00", "09:30")
     shown = my_day(client, as_user, day)
     assert [c["kind"] for c in shown["changes"]] == ["moved"]
-    plan(client, as_user, shop["ids"]["pads"], day, "11:00", "12:30", assigned_technician_id=str(TECHNICIAN_A))
+    plan(client, as_user, shop["ids"]["pads"], day, "11:00", "12:30", assigned_technician_id=str(TECHNICIAN_ANA))
     # the list shown is marked seen as of its answer: the reassignment made after it is still news
-    seen = client.post("/v1/me/seen", json={"at": shown["as_of"]}, headers=as_user(TECH_A))
+    seen = client.post("/v1/me/seen", json={"at": shown["as_of"]}, headers=as_user(TECH_ANA))
     assert seen.status_code == 200, seen.text
     assert datetime.fromisoformat(seen.json()["seen_at"]) == datetime.fromisoformat(shown["as_of"])
     assert [c["kind"] for c in my_day(client, as_user, day)["changes"]] == ["reassigned"]
-    now = client.post("/v1/me/seen", json={}, headers=as_user(TECH_A))
+    now = client.post("/v1/me/seen", json={}, headers=as_user(TECH_ANA))
     assert datetime.fromisoformat(now.json()["seen_at"]) > datetime.fromisoformat(shown["as_of"])
     assert my_day(client, as_user, day)["changes"] == []
-    earlier = client.post("/v1/me/seen", json={"at": "2020-01-01T00:00:00Z"}, headers=as_user(TECH_A)).json()
+    earlier = client.post("/v1/me/seen", json={"at": "2020-01-01T00:00:00Z"}, headers=as_user(TECH_ANA)).json()
     assert earlier["seen_at"] == now.json()["seen_at"]
     assert my_day(client, as_user, day)["changes"] == []
-    bad = client.post("/v1/me/seen", json={"at": "yesterday"}, headers=as_user(TECH_A))
+    bad = client.post("/v1/me/seen", json={"at": "yesterday"}, headers=as_user(TECH_ANA))
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "at"
 
 
@@ -156,9 +156,9 @@ def test_today_is_the_default_and_keeps_unfinished_work_of_earlier_days(client, 
     today = scalar(shop_db, "select (now() at time zone 'America/New_York')::date")
     ids = create(client, as_user).json()["task_ids"]
     plan(client, as_user, ids["inspect"], today - timedelta(days=1), "08:00", "08:30")
-    client.post(f"/v1/tasks/{ids['inspect']}/status", json={"status": "in_progress"}, headers=as_user(TECH_A))
-    client.post(f"/v1/tasks/{ids['inspect']}/status", json={"status": "paused"}, headers=as_user(TECH_A))
-    listed = client.get("/v1/me/tasks", headers=as_user(TECH_A)).json()
+    client.post(f"/v1/tasks/{ids['inspect']}/status", json={"status": "in_progress"}, headers=as_user(TECH_ANA))
+    client.post(f"/v1/tasks/{ids['inspect']}/status", json={"status": "paused"}, headers=as_user(TECH_ANA))
+    listed = client.get("/v1/me/tasks", headers=as_user(TECH_ANA)).json()
     assert listed["day"] == today.isoformat()
     assert [(t["name"], t["status"]) for t in listed["tasks"]] == [("Inspect brakes", "paused")]
     assert my_day(client, as_user, today - timedelta(days=1))["tasks"][0]["name"] == "Inspect brakes"
@@ -169,5 +169,5 @@ def test_only_technicians_have_a_task_list(client, as_user):
     for path, method in [("/v1/me/tasks", "get"), ("/v1/me/seen", "post")]:
         response = getattr(client, method)(path, headers=as_user(DISPATCHER), **({"json": {}} if method == "post" else {}))
         assert response.status_code == 403 and "technicians" in response.json()["detail"]
-    bad_day = client.get("/v1/me/tasks", params={"day": "2026-02-30"}, headers=as_user(TECH_A))
+    bad_day = client.get("/v1/me/tasks", params={"day": "2026-02-30"}, headers=as_user(TECH_ANA))
     assert bad_day.status_code == 422 and bad_day.json()["errors"][0]["field"] == "day"

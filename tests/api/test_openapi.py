@@ -13,7 +13,7 @@ from api.app import create_app
 from api.deps import Connection
 from api.problems import PROBLEM_JSON
 from tests.api.test_work_orders import BRAKE_JOB, counts
-from tests.support.people import DISPATCHER
+from tests.support.shop import DISPATCHER
 
 PROBLEM = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
 

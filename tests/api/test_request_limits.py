@@ -10,8 +10,8 @@ import pytest
 from api.limits import MULTIPART_OVERHEAD, body_class
 from bayflow.config import Settings
 from tests.support.environment import child_environment
-from tests.support.people import DISPATCHER
 from tests.support.processes import BAYFLOW, ProcessGroups, free_port, wait_until_serving
+from tests.support.shop import DISPATCHER
 from tests.support.supabase import HS256_SECRET
 
 MB = 1024 * 1024

@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from api.app import create_app
 from api.db import FairConnections, create_engine
-from tests.support.people import NO_PROFILE, TECH_A
+from tests.support.shop import NO_PROFILE, TECH_ANA
 
 
 def _run_on_api_connection(settings, body):
@@ -28,7 +28,7 @@ def test_begin_request_acts_as_the_caller_for_the_rest_of_the_transaction_only(a
     async def body(conn):
         async with conn.begin():
             role = (await conn.execute(text("select bayflow.begin_request(:c, :r)"),
-                                       {"c": json.dumps({"sub": str(TECH_A)}), "r": "req-1"})).scalar()
+                                       {"c": json.dumps({"sub": str(TECH_ANA)}), "r": "req-1"})).scalar()
             inside = (await conn.execute(text(
                 "select current_user, auth.uid()::text, current_setting('bayflow.request_id'), bayflow.app_role()"))).one()
         after = (await conn.execute(text("select current_user"))).scalar()
@@ -36,7 +36,7 @@ def test_begin_request_acts_as_the_caller_for_the_rest_of_the_transaction_only(a
 
     role, inside, after = _run_on_api_connection(api_settings, body)
     assert role == "tech"
-    assert inside == ("authenticated", str(TECH_A), "req-1", "tech")
+    assert inside == ("authenticated", str(TECH_ANA), "req-1", "tech")
     assert after == "bayflow_api"  # back to the role without table rights once the transaction ends
 
 
@@ -63,7 +63,7 @@ def test_requests_work_without_the_statement_cache(api_settings, as_user):
     settings = api_settings.model_copy(update={"bayflow_api_statement_cache": False})
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         for _ in range(3):  # the same statements again on the same pooled connections
-            response = client.get("/v1/tasks", headers=as_user(TECH_A))
+            response = client.get("/v1/tasks", headers=as_user(TECH_ANA))
             assert response.status_code == 200, response.text
         assert client.get("/v1/tasks", headers=as_user(NO_PROFILE)).status_code == 403
 
@@ -105,7 +105,7 @@ def test_pooled_connections_killed_by_a_database_restart_cost_no_request(api_set
     app = create_app(api_settings)
 
     async def burst(client, n: int) -> list[int]:
-        answers = await asyncio.gather(*(client.get("/v1/me", headers=as_user(TECH_A)) for _ in range(n)))
+        answers = await asyncio.gather(*(client.get("/v1/me", headers=as_user(TECH_ANA)) for _ in range(n)))
         return [a.status_code for a in answers]
 
     async def main():

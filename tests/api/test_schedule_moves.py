@@ -6,8 +6,8 @@ from datetime import timedelta
 import psycopg
 import pytest
 
-from tests.support.board_shop import LIFT_1, LIFT_2, TECHNICIAN_C, seed_board_shop
-from tests.support.people import DISPATCHER, TECH_A, TECH_B, TECHNICIAN_A, TECHNICIAN_B
+from tests.support.board_shop import TECHNICIAN_C, seed_board_shop
+from tests.support.shop import DISPATCHER, LIFT_1, LIFT_2, TECH_ANA, TECH_BEN, TECHNICIAN_ANA, TECHNICIAN_BEN
 from tests.support.sql import query, scalar
 
 
@@ -38,21 +38,21 @@ def test_what_if_on_a_technician_without_the_skill_names_the_skill_and_writes_no
     assert {"kind": "skill", "message": "Cy lacks skill 'brakes'", "field": "technician_id"} in answer["violations"]
     assert answer["placement"]["technician_id"] == str(TECHNICIAN_C)
     # the nearest feasible slots are on technicians with the skill
-    assert answer["nearest"] and {s["technician_id"] for s in answer["nearest"]} <= {str(TECHNICIAN_A), str(TECHNICIAN_B)}
+    assert answer["nearest"] and {s["technician_id"] for s in answer["nearest"]} <= {str(TECHNICIAN_ANA), str(TECHNICIAN_BEN)}
     assert all(s["technician_name"] in ("Ana", "Ben") for s in answer["nearest"])
     assert task_row(shop_db, shop.pads) == before and written(shop_db) == counts
 
 
 def test_what_if_of_a_forced_overlap_lists_the_pushed_tasks_and_lateness(client, as_user, shop):
     response = client.post("/v1/schedule/what-if", headers=as_user(DISPATCHER), json={
-        "task_id": str(shop.oil), "technician_id": str(TECHNICIAN_A), "start": shop.at(8.5).isoformat()})
+        "task_id": str(shop.oil), "technician_id": str(TECHNICIAN_ANA), "start": shop.at(8.5).isoformat()})
     answer = response.json()
     assert answer["feasible"] is False and {v["kind"] for v in answer["violations"]} == {"overlap"}
     assert [(p["task_name"], p["minutes"]) for p in answer["pushed"]] == [("Inspect brakes", 75), ("Replace pads", 75)]
     brakes = next(x for x in answer["lateness"] if x["work_order_id"] == str(shop.wo_brakes))
     assert (brakes["before_minutes"], brakes["after_minutes"]) == (0, 0)  # due 14:00, now ends 11:45
     assert brakes["work_order_number"] >= 1
-    ana = [s for s in answer["nearest"] if s["technician_id"] == str(TECHNICIAN_A)]
+    ana = [s for s in answer["nearest"] if s["technician_id"] == str(TECHNICIAN_ANA)]
     assert ana[0]["start"].startswith(shop.at(10.5).isoformat()[:16])  # after 'Replace pads'
 
 
@@ -73,22 +73,22 @@ def test_an_unplaced_task_needs_a_start_and_technicians_may_not_ask(client, as_u
     unplaced = client.post("/v1/schedule/what-if", headers=as_user(DISPATCHER),
                            json={"task_id": str(shop.oil), "technician_id": str(TECHNICIAN_C)})
     assert unplaced.status_code == 422 and unplaced.json()["errors"][0]["field"] == "start"
-    tech = client.post("/v1/schedule/what-if", headers=as_user(TECH_A),
-                       json={"task_id": str(shop.pads), "technician_id": str(TECHNICIAN_B)})
+    tech = client.post("/v1/schedule/what-if", headers=as_user(TECH_ANA),
+                       json={"task_id": str(shop.pads), "technician_id": str(TECHNICIAN_BEN)})
     assert tech.status_code == 403
 
 
 def test_a_feasible_move_is_applied_locked_announced_and_rescheduled(client, as_user, shop, shop_db):
     response = client.post("/v1/schedule/moves", headers=as_user(DISPATCHER, **{"If-Match": '"1"'}), json={
-        "task_id": str(shop.pads), "technician_id": str(TECHNICIAN_B), "start": shop.at(11).isoformat()})
+        "task_id": str(shop.pads), "technician_id": str(TECHNICIAN_BEN), "start": shop.at(11).isoformat()})
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["what_if"]["feasible"] is True and response.headers["ETag"] == '"2"'
     task = body["task"]
-    assert (task["assigned_technician_id"], task["bay_id"]) == (str(TECHNICIAN_B), str(LIFT_1))
+    assert (task["assigned_technician_id"], task["bay_id"]) == (str(TECHNICIAN_BEN), str(LIFT_1))
     assert (task["lock_start"], task["lock_technician"], task["lock_bay"]) == (True, True, False)
     tech, bay, start, end, *locks, status, version = task_row(shop_db, shop.pads)
-    assert (tech, bay, start, end) == (TECHNICIAN_B, LIFT_1, shop.at(11), shop.at(12.5))
+    assert (tech, bay, start, end) == (TECHNICIAN_BEN, LIFT_1, shop.at(11), shop.at(12.5))
     assert locks == [True, True, False] and (status, version) == ("scheduled", 2)
 
     run = query(shop_db, "select kind, step, status, triggered_by from public.pipeline_runs where id = %s",
@@ -98,19 +98,19 @@ def test_a_feasible_move_is_applied_locked_announced_and_rescheduled(client, as_
                            " and status = 'queued'") == 1
     (event_type, payload, audience), = query(shop_db, "select type, payload, audience from public.events")
     assert event_type == "task.moved"
-    assert payload["from"]["technician_id"] == str(TECHNICIAN_A) and payload["to"]["technician_id"] == str(TECHNICIAN_B)
+    assert payload["from"]["technician_id"] == str(TECHNICIAN_ANA) and payload["to"]["technician_id"] == str(TECHNICIAN_BEN)
     assert payload["to"]["lock"] == ["start", "technician"] and payload["by"] == str(DISPATCHER)
-    assert sorted(audience) == sorted([TECH_A, TECH_B])  # both technicians' days changed
+    assert sorted(audience) == sorted([TECH_ANA, TECH_BEN])  # both technicians' days changed
     assert scalar(shop_db, "select count(*) from public.notifications") == 2
     actor = scalar(shop_db, "select actor from public.audit_log where table_name = 'tasks' order by id desc limit 1")
     assert str(DISPATCHER) in str(actor)
 
     # Undo: a move back to where it was, with the locks it had (none).
     undo = client.post("/v1/schedule/moves", headers=as_user(DISPATCHER), json={
-        "task_id": str(shop.pads), "technician_id": str(TECHNICIAN_A), "bay_id": str(LIFT_1),
+        "task_id": str(shop.pads), "technician_id": str(TECHNICIAN_ANA), "bay_id": str(LIFT_1),
         "start": shop.at(9).isoformat(), "lock": []})
     assert undo.status_code == 200, undo.text
-    assert task_row(shop_db, shop.pads)[:7] == (TECHNICIAN_A, LIFT_1, shop.at(9), shop.at(10.5), False, False, False)
+    assert task_row(shop_db, shop.pads)[:7] == (TECHNICIAN_ANA, LIFT_1, shop.at(9), shop.at(10.5), False, False, False)
     # the second move's reschedule joined the first one's waiting job
     assert scalar(shop_db, "select count(*) from public.job_queue where actor = 'schedule_shop'") == 1
     assert scalar(shop_db, "select count(*) from public.pipeline_runs") == 2
@@ -132,7 +132,7 @@ def test_an_infeasible_move_is_refused_with_reasons_and_nothing_is_written(clien
 
 def test_a_forced_move_is_written_and_a_stale_one_refused(client, as_user, shop, shop_db):
     stale = client.post("/v1/schedule/moves", headers=as_user(DISPATCHER, **{"If-Match": '"7"'}), json={
-        "task_id": str(shop.pads), "technician_id": str(TECHNICIAN_B)})
+        "task_id": str(shop.pads), "technician_id": str(TECHNICIAN_BEN)})
     assert stale.status_code == 409 and stale.headers["ETag"] == '"1"'
     forced = client.post("/v1/schedule/moves", headers=as_user(DISPATCHER), json={
         "task_id": str(shop.pads), "bay_id": str(LIFT_2), "start": shop.at(8.5).isoformat(), "force": True,
@@ -140,7 +140,7 @@ def test_a_forced_move_is_written_and_a_stale_one_refused(client, as_user, shop,
     assert forced.status_code == 200, forced.text
     assert forced.json()["what_if"]["feasible"] is False  # it starts before 'Inspect brakes' ends
     # Ana is busy with 'Inspect brakes' then, so the unlocked technician became Ben, who is free
-    assert task_row(shop_db, shop.pads)[:7] == (TECHNICIAN_B, LIFT_2, shop.at(8.5), shop.at(10), True, False, True)
+    assert task_row(shop_db, shop.pads)[:7] == (TECHNICIAN_BEN, LIFT_2, shop.at(8.5), shop.at(10), True, False, True)
     assert query(shop_db, "select payload->>'forced' from public.events") == [("true",)]
     no_bay = client.post("/v1/schedule/moves", headers=as_user(DISPATCHER), json={
         "task_id": str(shop.oil), "technician_id": str(TECHNICIAN_C), "start": shop.at(12).isoformat(),
@@ -206,13 +206,13 @@ def test_a_move_is_delivered_to_webhook_subscribers(client, as_user, shop, shop_
         conn.execute("insert into public.webhook_subscriptions (url, event_types) values"
                      " ('http://127.0.0.1:9/moves', '{task.moved}'), ('http://127.0.0.1:9/other', '{schedule.published}')")
     moved = client.post("/v1/schedule/moves", headers=as_user(DISPATCHER), json={
-        "task_id": str(shop.pads), "technician_id": str(TECHNICIAN_B), "start": shop.at(11).isoformat()})
+        "task_id": str(shop.pads), "technician_id": str(TECHNICIAN_BEN), "start": shop.at(11).isoformat()})
     assert moved.status_code == 200, moved.text
     (event_id,), = query(shop_db, "select id from public.events")
     (delivery_id, event_type, payload), = query(
         shop_db, "select id, event_type, payload from public.webhook_deliveries where event_id = %s", (str(event_id),))
     assert event_type == "task.moved" and payload["task_id"] == str(shop.pads)
-    assert payload["to"]["technician_id"] == str(TECHNICIAN_B)
+    assert payload["to"]["technician_id"] == str(TECHNICIAN_BEN)
     assert scalar(shop_db, "select count(*) from public.job_queue where actor = 'deliver_webhook'"
                            " and message->'args'->>0 = %s", (str(delivery_id),)) == 1
 
@@ -222,10 +222,10 @@ def test_tasks_that_are_not_planned_any_more_cannot_move(client, as_user, shop, 
         conn.execute("update public.tasks set status = 'done' where id = %s", (shop.inspect,))
         conn.execute("update public.work_orders set status = 'cancelled' where id = %s", (shop.wo_oil,))
     done = client.post("/v1/schedule/what-if", headers=as_user(DISPATCHER),
-                       json={"task_id": str(shop.inspect), "technician_id": str(TECHNICIAN_B)})
+                       json={"task_id": str(shop.inspect), "technician_id": str(TECHNICIAN_BEN)})
     assert done.status_code == 409 and done.json()["errors"] == [{"field": "task_id", "message": "the task is done"}]
     closed = client.post("/v1/schedule/moves", headers=as_user(DISPATCHER), json={
-        "task_id": str(shop.oil), "technician_id": str(TECHNICIAN_B), "start": shop.at(12).isoformat()})
+        "task_id": str(shop.oil), "technician_id": str(TECHNICIAN_BEN), "start": shop.at(12).isoformat()})
     assert closed.status_code == 409 and "its work order is closed" in closed.json()["detail"]
     assert client.post("/v1/schedule/what-if", headers=as_user(DISPATCHER), json={
         "task_id": "00000000-0000-4000-e000-000000000000", "start": shop.at(12).isoformat()}).status_code == 404

@@ -6,8 +6,8 @@ import uuid
 import psycopg
 import pytest
 
-from tests.support.board_shop import LIFT_1, LIFT_2, seed_board_shop
-from tests.support.people import DISPATCHER, TECH_A, TECHNICIAN_A, TECHNICIAN_B
+from tests.support.board_shop import seed_board_shop
+from tests.support.shop import DISPATCHER, LIFT_1, LIFT_2, TECH_ANA, TECHNICIAN_ANA, TECHNICIAN_BEN
 from tests.support.sql import query, scalar
 
 
@@ -31,7 +31,7 @@ def test_re_optimize_now_starts_a_run_whose_schedule_step_is_coalesced(client, a
 
     bad = client.post("/v1/schedule_runs", json={"scope": "everything"}, headers=as_user(DISPATCHER))
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "scope"
-    assert client.post("/v1/schedule_runs", json={}, headers=as_user(TECH_A)).status_code == 403
+    assert client.post("/v1/schedule_runs", json={}, headers=as_user(TECH_ANA)).status_code == 403
 
 
 def _run(conn, created_at: str, items) -> uuid.UUID:
@@ -50,20 +50,20 @@ def _run(conn, created_at: str, items) -> uuid.UUID:
 def test_a_runs_diff_lists_moved_newly_placed_and_unplaced_tasks(client, as_user, shop, shop_db):
     with psycopg.connect(shop_db) as conn:
         first = _run(conn, "2026-12-01 10:00Z", [
-            (shop.inspect, TECHNICIAN_A, LIFT_1, shop.at(8), ["earliest start"]),
-            (shop.pads, TECHNICIAN_A, LIFT_1, shop.at(9), ["after 'Inspect brakes'"]),
+            (shop.inspect, TECHNICIAN_ANA, LIFT_1, shop.at(8), ["earliest start"]),
+            (shop.pads, TECHNICIAN_ANA, LIFT_1, shop.at(9), ["after 'Inspect brakes'"]),
             (shop.oil, None, None, None, ["no technician free"])])
         second = _run(conn, "2026-12-01 11:00Z", [
-            (shop.inspect, TECHNICIAN_A, LIFT_1, shop.at(8), ["earliest start"]),
-            (shop.pads, TECHNICIAN_B, LIFT_2, shop.at(10), ["pushed by 'Inspect brakes' running over"]),
-            (shop.oil, TECHNICIAN_A, None, shop.at(12), ["freed by Ben's move"])])
+            (shop.inspect, TECHNICIAN_ANA, LIFT_1, shop.at(8), ["earliest start"]),
+            (shop.pads, TECHNICIAN_BEN, LIFT_2, shop.at(10), ["pushed by 'Inspect brakes' running over"]),
+            (shop.oil, TECHNICIAN_ANA, None, shop.at(12), ["freed by Ben's move"])])
     response = client.get(f"/v1/schedule_runs/{second}/diff", headers=as_user(DISPATCHER))
     assert response.status_code == 200, response.text
     diff = response.json()
     assert (diff["run_id"], diff["previous_run_id"]) == (str(second), str(first))
     (moved,) = diff["moved"]
     assert (moved["task_name"], moved["from"]["technician_id"], moved["to"]["technician_id"]) == (
-        "Replace pads", str(TECHNICIAN_A), str(TECHNICIAN_B))
+        "Replace pads", str(TECHNICIAN_ANA), str(TECHNICIAN_BEN))
     assert moved["from"]["starts_at"].startswith(shop.at(9).isoformat()[:16])
     assert moved["why"] == ["pushed by 'Inspect brakes' running over"] and moved["work_order_number"] >= 1
     assert [(t["task_name"], t["why"]) for t in diff["newly_placed"]] == [("Oil change", ["freed by Ben's move"])]

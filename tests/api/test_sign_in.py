@@ -5,7 +5,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from bayflow.config import Settings
-from tests.support.people import DISPATCHER, TECH_A
+from tests.support.shop import DISPATCHER, TECH_ANA
 
 
 def test_dev_issuer_lists_users_with_a_profile_and_signs_one_in(shop_db, tmp_path):
@@ -14,18 +14,18 @@ def test_dev_issuer_lists_users_with_a_profile_and_signs_one_in(shop_db, tmp_pat
         assert client.get("/v1/auth/config").json() == {"mode": "dev", "supabase_url": None,
                                                         "supabase_anon_key": None}
         users = client.get("/v1/dev/users").json()
-        assert {u["id"] for u in users} >= {str(DISPATCHER), str(TECH_A)}
+        assert {u["id"] for u in users} >= {str(DISPATCHER), str(TECH_ANA)}
         assert users[0]["role"] == "dispatcher"  # dispatchers first: the board's usual user
         assert all(u["role"] in ("admin", "dispatcher", "tech") for u in users)  # no profile: not listed
 
-        signed_in = client.post("/v1/dev/token", json={"email": f"{TECH_A}@TEST"})
+        signed_in = client.post("/v1/dev/token", json={"email": f"{TECH_ANA}@TEST"})
         assert signed_in.status_code == 200, signed_in.text
         body = signed_in.json()
-        assert body["user"] == {"id": str(TECH_A), "email": f"{TECH_A}@test", "role": "tech",
+        assert body["user"] == {"id": str(TECH_ANA), "email": f"{TECH_ANA}@test", "role": "tech",
                                 "display_name": "tech 11"}
         key = jwt.PyJWK(client.get("/auth/v1/.well-known/jwks.json").json()["keys"][0])
         claims = jwt.decode(body["access_token"], key.key, algorithms=["ES256"], audience="authenticated")
-        assert claims["sub"] == str(TECH_A) and claims["exp"] - claims["iat"] == body["expires_in"]
+        assert claims["sub"] == str(TECH_ANA) and claims["exp"] - claims["iat"] == body["expires_in"]
 
         unknown = client.post("/v1/dev/token", json={"email": "nobody@test"})
         assert unknown.status_code == 404

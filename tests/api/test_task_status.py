@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 
 from tests.api.test_work_orders import create
-from tests.support.people import DISPATCHER, TECH_A, TECH_B, TECHNICIAN_B
+from tests.support.shop import DISPATCHER, TECH_ANA, TECH_BEN, TECHNICIAN_BEN
 from tests.support.sql import scalar
 
 
@@ -17,7 +17,7 @@ def task(client, as_user):
     return create(client, as_user).json()["task_ids"]["inspect"]
 
 
-def move(client, as_user, task_id, user=TECH_A, key=None, **body):
+def move(client, as_user, task_id, user=TECH_ANA, key=None, **body):
     headers = as_user(user, **({"Idempotency-Key": key} if key else {}))
     return client.post(f"/v1/tasks/{task_id}/status", json=body, headers=headers)
 
@@ -66,31 +66,31 @@ def test_technician_works_a_task_start_to_finish(client, as_user, task, shop_db)
 def test_refused_transitions_name_the_field_and_the_rule(client, as_user, task, path, status, message):
     for step in path:
         assert move(client, as_user, task, status=step).status_code == 200
-    version = client.get(f"/v1/tasks/{task}", headers=as_user(TECH_A)).json()["version"]
+    version = client.get(f"/v1/tasks/{task}", headers=as_user(TECH_ANA)).json()["version"]
     for response in (move(client, as_user, task, status=status),
                      client.patch(f"/v1/tasks/{task}", json={"status": status},
-                                  headers=as_user(TECH_A, **{"If-Match": f'"{version}"'}))):
+                                  headers=as_user(TECH_ANA, **{"If-Match": f'"{version}"'}))):
         assert refusal(response) == (409, [{"field": "status", "message": message}])
-    assert client.get(f"/v1/tasks/{task}", headers=as_user(TECH_A)).json()["version"] == version  # unchanged
+    assert client.get(f"/v1/tasks/{task}", headers=as_user(TECH_ANA)).json()["version"] == version  # unchanged
 
 
 def test_blocked_needs_a_reason(client, as_user, task):
     move(client, as_user, task, status="in_progress")
     assert refusal(move(client, as_user, task, status="blocked")) == \
         (422, [{"field": "reason", "message": "a blocked task needs a reason"}])
-    version = client.get(f"/v1/tasks/{task}", headers=as_user(TECH_A)).json()["version"]
+    version = client.get(f"/v1/tasks/{task}", headers=as_user(TECH_ANA)).json()["version"]
     patched = client.patch(f"/v1/tasks/{task}", json={"status": "blocked"},
-                           headers=as_user(TECH_A, **{"If-Match": f'"{version}"'}))
+                           headers=as_user(TECH_ANA, **{"If-Match": f'"{version}"'}))
     assert refusal(patched) == (422, [{"field": "blocked_reason", "message": "a blocked task needs a reason"}])
     ok = client.patch(f"/v1/tasks/{task}", json={"status": "blocked", "blocked_reason": "no pads"},
-                      headers=as_user(TECH_A, **{"If-Match": f'"{version}"'}))
+                      headers=as_user(TECH_ANA, **{"If-Match": f'"{version}"'}))
     assert ok.status_code == 200 and ok.json()["blocked_reason"] == "no pads"
 
 
 def test_technician_cannot_write_the_actual_times(client, as_user, task):
-    version = client.get(f"/v1/tasks/{task}", headers=as_user(TECH_A)).json()["version"]
+    version = client.get(f"/v1/tasks/{task}", headers=as_user(TECH_ANA)).json()["version"]
     response = client.patch(f"/v1/tasks/{task}", json={"instructions": "skip it"},
-                            headers=as_user(TECH_A, **{"If-Match": f'"{version}"'}))
+                            headers=as_user(TECH_ANA, **{"If-Match": f'"{version}"'}))
     assert response.status_code == 403
 
 
@@ -105,12 +105,12 @@ def test_dispatcher_may_set_any_status(client, as_user, task):
 
 def test_a_task_reassigned_meanwhile_answers_404(client, as_user, task):
     version = client.get(f"/v1/tasks/{task}", headers=as_user(DISPATCHER)).json()["version"]
-    reassigned = client.patch(f"/v1/tasks/{task}", json={"assigned_technician_id": str(TECHNICIAN_B)},
+    reassigned = client.patch(f"/v1/tasks/{task}", json={"assigned_technician_id": str(TECHNICIAN_BEN)},
                               headers=as_user(DISPATCHER, **{"If-Match": f'"{version}"'}))
     assert reassigned.status_code == 200, reassigned.text
     gone = move(client, as_user, task, status="in_progress", key="offline-1")
     assert gone.status_code == 404 and "reassigned" in gone.json()["detail"]
-    assert move(client, as_user, task, user=TECH_B, status="in_progress").status_code == 200
+    assert move(client, as_user, task, user=TECH_BEN, status="in_progress").status_code == 200
 
 
 def test_a_resent_status_change_is_applied_once(client, as_user, task):
@@ -118,7 +118,7 @@ def test_a_resent_status_change_is_applied_once(client, as_user, task):
     again = move(client, as_user, task, key="phone-42", status="in_progress", note="started")
     assert first.status_code == again.status_code == 200
     assert again.headers["Idempotent-Replayed"] == "true" and again.json() == first.json()
-    assert client.get(f"/v1/tasks/{task}", headers=as_user(TECH_A)).json()["notes"] == "started"
+    assert client.get(f"/v1/tasks/{task}", headers=as_user(TECH_ANA)).json()["notes"] == "started"
     reused = move(client, as_user, task, key="phone-42", status="paused")
     assert refusal(reused)[0] == 422
 
@@ -129,7 +129,7 @@ def test_state_machine_holds_outside_the_api(client, as_user, task, shop_db):
 
     with psycopg.connect(shop_db) as conn, pytest.raises(psycopg.Error) as caught:
         conn.execute("set local role authenticated")
-        conn.execute("select set_config('request.jwt.claims', %s, true)", (f'{{"sub": "{TECH_A}"}}',))
+        conn.execute("select set_config('request.jwt.claims', %s, true)", (f'{{"sub": "{TECH_ANA}"}}',))
         conn.execute("update public.tasks set status = 'done' where id = %s", (task,))
     assert caught.value.sqlstate == "BF409"
     assert caught.value.diag.column_name == "status"

@@ -5,7 +5,7 @@ import time
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from tests.support.people import DISPATCHER
+from tests.support.shop import DISPATCHER
 
 ME = "/v1/me"
 

@@ -3,7 +3,7 @@ detail endpoint; a hidden row answers 404, never 403."""
 import pytest
 
 from tests.api.test_work_orders import BRAKE_JOB, create
-from tests.support.people import DISPATCHER, TECH_A, TECHNICIAN_A, TECHNICIAN_B
+from tests.support.shop import DISPATCHER, TECH_ANA, TECHNICIAN_ANA, TECHNICIAN_BEN
 
 
 @pytest.fixture
@@ -11,7 +11,7 @@ def orders(client, as_user):
     """Two work orders: the first has a task for each technician, the second one only for B."""
     first = create(client, as_user).json()
     second = create(client, as_user, {**BRAKE_JOB, "customer_name": "Lee Park", "tasks": [
-        {"key": "b-only", "name": "Tyre swap", "duration_minutes": 40, "assigned_technician_id": str(TECHNICIAN_B)},
+        {"key": "b-only", "name": "Tyre swap", "duration_minutes": 40, "assigned_technician_id": str(TECHNICIAN_BEN)},
     ]}).json()
     return first, second
 
@@ -20,11 +20,11 @@ def test_tech_sees_only_assigned_tasks_everywhere(client, as_user, orders):
     first, second = orders
     mine = first["task_ids"]["inspect"]
     others = [first["task_ids"]["pads"], first["task_ids"]["test"], second["task_ids"]["b-only"]]
-    tech = as_user(TECH_A)
+    tech = as_user(TECH_ANA)
 
     listed = client.get("/v1/tasks", headers=tech).json()["items"]
     assert [t["id"] for t in listed] == [mine]
-    for params in ({"work_order_id": first["id"]}, {"assignee": str(TECHNICIAN_B)}, {"status": "pending"}):
+    for params in ({"work_order_id": first["id"]}, {"assignee": str(TECHNICIAN_BEN)}, {"status": "pending"}):
         ids = [t["id"] for t in client.get("/v1/tasks", params=params, headers=tech).json()["items"]]
         assert set(ids) <= {mine}, params
 
@@ -50,7 +50,7 @@ def test_tech_sees_only_assigned_tasks_everywhere(client, as_user, orders):
 def test_tech_updates_status_of_own_task_only(client, as_user, orders):
     first, _ = orders
     mine, theirs = first["task_ids"]["inspect"], first["task_ids"]["pads"]
-    tech = as_user(TECH_A, **{"If-Match": '"1"'})
+    tech = as_user(TECH_ANA, **{"If-Match": '"1"'})
 
     started = client.patch(f"/v1/tasks/{mine}", json={"status": "in_progress", "notes": "pads at 2mm"}, headers=tech)
     assert started.status_code == 200, started.text
@@ -58,27 +58,27 @@ def test_tech_updates_status_of_own_task_only(client, as_user, orders):
 
     assert client.patch(f"/v1/tasks/{theirs}", json={"status": "done"}, headers=tech).status_code == 404
     moved = client.patch(f"/v1/tasks/{mine}", json={"duration_minutes": 5},
-                         headers=as_user(TECH_A, **{"If-Match": '"2"'}))
+                         headers=as_user(TECH_ANA, **{"If-Match": '"2"'}))
     assert moved.status_code == 403
     assert moved.json()["detail"] == ("technicians may change only status, notes and blocked_reason of their tasks, "
                                       "not duration_minutes")
     assert moved.json()["errors"] == [{"field": "duration_minutes", "message": "your role may not change it"}]
     # every refused field is named, not only the first
     renamed = client.patch(f"/v1/tasks/{mine}", json={"name": "Pads", "position": 7},
-                           headers=as_user(TECH_A, **{"If-Match": '"2"'}))
+                           headers=as_user(TECH_ANA, **{"If-Match": '"2"'}))
     assert renamed.status_code == 403
     assert renamed.json()["errors"] == [{"field": "name", "message": "your role may not change it"},
                                         {"field": "position", "message": "your role may not change it"}]
-    assert client.post("/v1/work_orders", json=BRAKE_JOB, headers=as_user(TECH_A)).status_code == 403
-    assert client.delete(f"/v1/tasks/{mine}", headers=as_user(TECH_A)).status_code == 403
+    assert client.post("/v1/work_orders", json=BRAKE_JOB, headers=as_user(TECH_ANA)).status_code == 403
+    assert client.delete(f"/v1/tasks/{mine}", headers=as_user(TECH_ANA)).status_code == 403
 
 
 def test_me_and_resources_for_a_tech(client, as_user):
-    me = client.get("/v1/me", headers=as_user(TECH_A)).json()
-    assert me["role"] == "tech" and me["technician_id"] == str(TECHNICIAN_A)
-    technicians = client.get("/v1/technicians", headers=as_user(TECH_A)).json()["items"]
-    assert [t["id"] for t in technicians] == [str(TECHNICIAN_A)]
-    assert client.get(f"/v1/technicians/{TECHNICIAN_B}", headers=as_user(TECH_A)).status_code == 404
+    me = client.get("/v1/me", headers=as_user(TECH_ANA)).json()
+    assert me["role"] == "tech" and me["technician_id"] == str(TECHNICIAN_ANA)
+    technicians = client.get("/v1/technicians", headers=as_user(TECH_ANA)).json()["items"]
+    assert [t["id"] for t in technicians] == [str(TECHNICIAN_ANA)]
+    assert client.get(f"/v1/technicians/{TECHNICIAN_BEN}", headers=as_user(TECH_ANA)).status_code == 404
     assert len(client.get("/v1/technicians", headers=as_user(DISPATCHER)).json()["items"]) == 2
 
 
@@ -93,7 +93,7 @@ def test_staff_manage_bays_technicians_and_calendar(client, as_user):
                            headers=as_user(DISPATCHER, **{"If-Match": bay.headers["ETag"]}))
     assert renamed.status_code == 200 and renamed.json()["version"] == 2
 
-    shift = {"kind": "shift", "technician_id": str(TECHNICIAN_A),
+    shift = {"kind": "shift", "technician_id": str(TECHNICIAN_ANA),
              "starts_at": "2026-12-01T08:00:00Z", "ends_at": "2026-12-01T16:00:00Z",
              "recurrence": "weekdays", "recurrence_until": "2026-12-31"}
     created = client.post("/v1/calendar_events", json=shift, headers=staff)
@@ -102,7 +102,7 @@ def test_staff_manage_bays_technicians_and_calendar(client, as_user):
     assert backwards.status_code == 422 and backwards.json()["errors"][0]["field"] == "ends_at"
     naive = client.post("/v1/calendar_events", json={**shift, "starts_at": "2026-12-01T08:00:00"}, headers=staff)
     assert naive.status_code == 422 and naive.json()["errors"][0]["field"] == "starts_at"
-    tech_view = client.get("/v1/calendar_events", headers=as_user(TECH_A)).json()["items"]
+    tech_view = client.get("/v1/calendar_events", headers=as_user(TECH_ANA)).json()["items"]
     assert [e["id"] for e in tech_view] == [created.json()["id"]]
     assert client.delete(f"/v1/bays/{bay.json()['id']}", headers=staff).status_code == 204
     assert client.get(f"/v1/bays/{bay.json()['id']}", headers=staff).status_code == 404

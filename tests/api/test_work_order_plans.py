@@ -4,7 +4,7 @@ import psycopg
 import pytest
 
 from tests.support.board_shop import seed_board_shop
-from tests.support.people import DISPATCHER, TECH_A
+from tests.support.shop import DISPATCHER, TECH_ANA
 from tests.support.sql import query, scalar
 
 PLAN = {"tasks": [
@@ -62,4 +62,4 @@ def test_started_work_refuses_a_new_plan(client, as_user, shop, shop_db):
     assert "1 task(s) in progress" in response.json()["detail"]
     assert scalar(shop_db, "select count(*) from public.tasks where work_order_id = %s", (shop.wo_brakes,)) == 2
     assert scalar(shop_db, "select count(*) from public.pipeline_runs") == 0
-    assert client.put(f"/v1/work_orders/{shop.wo_brakes}/plan", json=PLAN, headers=as_user(TECH_A)).status_code == 403
+    assert client.put(f"/v1/work_orders/{shop.wo_brakes}/plan", json=PLAN, headers=as_user(TECH_ANA)).status_code == 403

@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from tests.support.people import DISPATCHER, TECH_A, TECHNICIAN_A, TECHNICIAN_B
+from tests.support.shop import DISPATCHER, TECH_ANA, TECHNICIAN_ANA, TECHNICIAN_BEN
 from tests.support.sql import query, scalar
 
 BRAKE_JOB = {
@@ -14,9 +14,9 @@ BRAKE_JOB = {
     "priority": 4,
     "tasks": [
         {"key": "inspect", "name": "Inspect brakes", "duration_minutes": 30,
-         "assigned_technician_id": str(TECHNICIAN_A)},
+         "assigned_technician_id": str(TECHNICIAN_ANA)},
         {"key": "pads", "name": "Replace front pads", "duration_minutes": 90, "depends_on": ["inspect"],
-         "required_skill": "brakes", "assigned_technician_id": str(TECHNICIAN_B)},
+         "required_skill": "brakes", "assigned_technician_id": str(TECHNICIAN_BEN)},
         {"key": "test", "name": "Road test", "duration_minutes": 20, "depends_on": ["pads", "inspect"]},
     ],
 }
@@ -172,7 +172,7 @@ def test_audit_log_records_create_and_update_with_actor_and_diff(client, as_user
     by_actor = client.get("/v1/audit", params={"actor": str(DISPATCHER), "table": "tasks"},
                           headers=as_user(DISPATCHER)).json()["items"]
     assert len(by_actor) == 3
-    assert client.get("/v1/audit", headers=as_user(TECH_A)).status_code == 403
+    assert client.get("/v1/audit", headers=as_user(TECH_ANA)).status_code == 403
 
 
 def test_list_pagination_and_filters(client, as_user):
@@ -201,7 +201,7 @@ def test_task_pages_follow_the_cursor(client, as_user):
     assert second["next_cursor"] is None
     paged = [t["id"] for t in first["items"] + second["items"]]
     assert len(first["items"]) == 2 and sorted(paged) == sorted(t["id"] for t in order["tasks"])
-    filtered = client.get("/v1/tasks", params={"assignee": str(TECHNICIAN_B), "status": ["pending", "done"]},
+    filtered = client.get("/v1/tasks", params={"assignee": str(TECHNICIAN_BEN), "status": ["pending", "done"]},
                           headers=as_user(DISPATCHER)).json()["items"]
     assert [t["id"] for t in filtered] == [order["task_ids"]["pads"]]
 

@@ -1,4 +1,4 @@
-"""A small shop in a fresh database, and requests run the way the API runs them.
+"""The shared test shop in a fresh database, and requests run the way the API runs them.
 
 `as_profile(profile_id)` opens the contract's per-request transaction on a connection
 that did `set role bayflow_api` (as the API's pooled connections do).
@@ -10,6 +10,9 @@ from dataclasses import dataclass
 
 import psycopg
 import pytest
+
+from tests.support.shop import (ADMIN, DISPATCHER, LIFT_1, NO_PROFILE, TECH_ANA, TECH_BEN, TECHNICIAN_ANA,
+                                 TECHNICIAN_BEN, seed_lifts, seed_people)
 
 
 @dataclass(frozen=True)
@@ -65,21 +68,14 @@ def as_profile(api_conn):
 
 @pytest.fixture
 def shop(owner) -> Shop:
-    ids = {name: uuid.uuid4() for name in Shop.__dataclass_fields__}
-    s = Shop(**ids)
+    """The shared shop's people and Lift 1, with two work orders and their tasks."""
+    s = Shop(admin=ADMIN, dispatcher=DISPATCHER, ana=TECH_ANA, ben=TECH_BEN, stranger=NO_PROFILE,
+             ana_tech=TECHNICIAN_ANA, ben_tech=TECHNICIAN_BEN, bay=LIFT_1,
+             **{name: uuid.uuid4() for name in ("wo_ana", "wo_other", "task_ana", "task_ben", "task_free")})
     with owner.transaction():
         owner.execute("select set_config('bayflow.actor', 'test-setup', true)")
-        for user, email in [(s.admin, "admin"), (s.dispatcher, "dispatch"), (s.ana, "ana"), (s.ben, "ben"),
-                            (s.stranger, "stranger")]:
-            owner.execute("insert into auth.users (id, email) values (%s, %s)", (user, f"{email}@test.bayflow.dev"))
-        for user, role, name in [(s.admin, "admin", "Ada Admin"), (s.dispatcher, "dispatcher", "Dee Dispatch"),
-                                 (s.ana, "tech", "Ana"), (s.ben, "tech", "Ben")]:
-            owner.execute("insert into profiles (id, role, display_name) values (%s, %s, %s)", (user, role, name))
-        owner.execute(
-            "insert into technicians (id, profile_id, name, skills) values (%s, %s, 'Ana', '{brakes}'), (%s, %s, 'Ben', '{engine}')",
-            (s.ana_tech, s.ana, s.ben_tech, s.ben),
-        )
-        owner.execute("insert into bays (id, name, bay_type) values (%s, 'Lift 1', 'lift')", (s.bay,))
+        seed_people(owner)
+        seed_lifts(owner, [s.bay])
         owner.execute(
             "insert into work_orders (id, customer_name, customer_phone, customer_email, description, asset_make)"
             " values (%s, 'Pat Customer', '+1 312-555-0100', 'pat@example.com', 'Brake noise', 'Ford'),"
@@ -88,7 +84,7 @@ def shop(owner) -> Shop:
         )
         owner.execute(
             "insert into tasks (id, work_order_id, name, duration_minutes, required_skill, assigned_technician_id, bay_id)"
-            " values (%s, %s, 'Replace pads', 90, 'brakes', %s, %s), (%s, %s, 'Check engine', 30, 'engine', %s, null),"
+            " values (%s, %s, 'Replace pads', 90, 'brakes', %s, %s), (%s, %s, 'Rotate tires', 30, 'tires', %s, null),"
             "        (%s, %s, 'Oil change', 45, 'general', null, null)",
             (s.task_ana, s.wo_ana, s.ana_tech, s.bay, s.task_ben, s.wo_ana, s.ben_tech, s.task_free, s.wo_other),
         )

@@ -13,17 +13,17 @@ import pytest
 
 from api.dev_issuer import DevIssuer
 from bayflow.config import Settings
+from bayflow.seed import DEMO_SHOP, load_seed
+from tests.support import shop
 from tests.support.environment import child_environment
 from tests.support.polling import wait_until
-from tests.support.processes import BAYFLOW, ProcessGroups, free_port, wait_until_serving
+from tests.support.processes import BAYFLOW, ProcessGroups, Workers, free_port, wait_until_serving
+from tests.support.servers import Receiver
 from tests.support.sql import query
 
-ADMIN = "00000000-0000-4000-a000-0000000000a1"
-DISPATCHER = "00000000-0000-4000-a000-0000000000d1"
-TECH_ANA = "00000000-0000-4000-a000-0000000000e1"
-TECH_BEN = "00000000-0000-4000-a000-0000000000e2"
-TECHNICIAN_ANA = "00000000-0000-4000-c000-0000000000e1"
-TECHNICIAN_BEN = "00000000-0000-4000-c000-0000000000e2"
+# The shared shop's people as the API's JSON spells their ids.
+ADMIN, DISPATCHER, TECH_ANA, TECH_BEN, TECHNICIAN_ANA, TECHNICIAN_BEN = (str(person) for person in (
+    shop.ADMIN, shop.DISPATCHER, shop.TECH_ANA, shop.TECH_BEN, shop.TECHNICIAN_ANA, shop.TECHNICIAN_BEN))
 
 # Short solves, quick retries, a short coalescing window: the whole folder stays fast.
 PIPELINE_ENV = {
@@ -37,16 +37,9 @@ PIPELINE_ENV = {
 
 
 def seed_shop(conn) -> None:
-    """An admin, a dispatcher and two technicians with logins; two lifts. No shifts: always available."""
-    people = [(ADMIN, "admin"), (DISPATCHER, "dispatcher"), (TECH_ANA, "tech"), (TECH_BEN, "tech")]
-    for user_id, role in people:
-        conn.execute("insert into auth.users (id, email) values (%s, %s)", (user_id, f"{role}-{user_id[-2:]}@test"))
-        conn.execute("insert into public.profiles (id, role, display_name, email) values (%s, %s, %s, %s)",
-                     (user_id, role, f"{role} {user_id[-2:]}", f"{role}-{user_id[-2:]}@test"))
-    conn.execute("insert into public.technicians (id, profile_id, name, skills) values (%s, %s, %s, %s), (%s, %s, %s, %s)",
-                 (TECHNICIAN_ANA, TECH_ANA, "Ana", ["general", "brakes", "diagnostics", "engine", "electrical"],
-                  TECHNICIAN_BEN, TECH_BEN, "Ben", ["general", "brakes", "tires"]))
-    conn.execute("insert into public.bays (name, bay_type) values ('Lift 1', 'lift'), ('Lift 2', 'lift')")
+    """The shared shop: its people and its two lifts. No shifts: always available."""
+    shop.seed_people(conn)
+    shop.seed_lifts(conn)
 
 
 class Stack:
@@ -139,6 +132,7 @@ def stack_factory(new_database, tmp_path):
     yield start
     for stack in stacks:
         stack.stop()
+        new_database.release(stack.db_url)
 
 
 @pytest.fixture
@@ -153,6 +147,7 @@ def shared_stack(new_database, tmp_path_factory) -> Stack:
     stack = _start_stack(new_database, tmp_path_factory.mktemp("stack"))
     yield stack
     stack.stop()
+    new_database.release(stack.db_url)
 
 
 class EventStream:
@@ -210,3 +205,38 @@ class EventStream:
 def new_work_order(**fields) -> dict:
     return {"description": "Customer reports grinding noise: replace front brake pads", "priority": 3,
             "customer_name": "Jo Doe", "external_id": f"t-{uuid.uuid4().hex[:8]}", **fields}
+
+
+@pytest.fixture
+def demo_shop_db(db_url, env, tmp_path) -> str:
+    """The demo shop's people, technicians with shifts and bays, without its work orders; DATABASE_URL for the test."""
+    seed = json.loads(DEMO_SHOP.read_text(encoding="utf-8"))
+    seed["work_orders"] = []
+    path = tmp_path / "shop.json"
+    path.write_text(json.dumps(seed), encoding="utf-8")
+    with psycopg.connect(db_url) as conn:
+        load_seed(conn, path)
+    env(database_url=db_url)
+    return db_url
+
+
+@pytest.fixture
+def workers(tmp_path):
+    """`workers.start(database_url=..., **env)`: `bayflow worker` process groups, killed at teardown."""
+    group = Workers(tmp_path)
+    yield group
+    group.close()
+
+
+@pytest.fixture
+def receiver():
+    """`receiver([500, 200])` -> a Receiver answering 500 then 200 (then 200)."""
+    made = []
+
+    def make(script=(), default=200) -> Receiver:
+        made.append(Receiver(list(script), default))
+        return made[-1]
+
+    yield make
+    for r in made:
+        r.close()

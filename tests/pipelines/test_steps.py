@@ -6,7 +6,7 @@ import pytest
 from pipelines import gateway_io
 from tasks import pipeline_actors as actors
 from tasks.starts import enqueue_reschedule, enqueue_work_order_flow
-from tests.pipelines.conftest import PIPELINE_ENV, TECH_ANA, seed_shop
+from tests.pipelines.conftest import PIPELINE_ENV, TECH_ANA, TECHNICIAN_ANA, seed_shop
 from tests.support.environment import LLM_PROVIDER_ENV, forget_settings, set_environment
 
 STATE = {
@@ -99,7 +99,7 @@ def test_tasks_moved_by_a_later_schedule_are_announced_to_their_technicians(shop
         conn.execute("update public.tasks set assigned_technician_id = %s, lock_technician = true,"
                      " planned_start = planned_start + interval '2 hours', planned_end = planned_end + interval '2 hours',"
                      " lock_start = true where id = %s",
-                     ("00000000-0000-4000-c000-0000000000e1", task))
+                     (TECHNICIAN_ANA, task))
         reschedule = enqueue_reschedule(conn, reason="test: dispatcher moved a task")
     actors.schedule_shop.fn()
     with psycopg.connect(shop_db) as conn:
@@ -114,7 +114,7 @@ def test_tasks_moved_by_a_later_schedule_are_announced_to_their_technicians(shop
     event = next(m for m in moved if m[0] == task)
     assert str(TECH_ANA) in [str(p) for p in event[1]]
     assert event[2]["previous"]["starts_at"] != event[2]["starts_at"]
-    assert event[2]["technician_id"] == "00000000-0000-4000-c000-0000000000e1"
+    assert event[2]["technician_id"] == TECHNICIAN_ANA
 
 
 def test_enrichment_applies_its_suggested_priority_unless_someone_set_one(shop_db):

@@ -1,6 +1,7 @@
 """A real HTTP server on 127.0.0.1 for what the code under test calls over the network (JWKS, webhook
 receivers, LLM providers)."""
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -30,3 +31,34 @@ class LocalServer:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class Receiver:
+    """An HTTP receiver on 127.0.0.1 whose answers are scripted per request:
+    an int (status code) or "hang" (never answers within the client's timeout)."""
+
+    def __init__(self, script: list, default=200) -> None:
+        self.script = list(script)
+        self.default = default
+        self.requests: list[dict] = []
+        self.release = threading.Event()
+        receiver = self
+
+        class Handler(QuietHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                receiver.requests.append({"headers": dict(self.headers), "body": body, "at": time.time()})
+                answer = receiver.script.pop(0) if receiver.script else receiver.default
+                if answer == "hang":
+                    receiver.release.wait(30)
+                    return
+                self.send_response(answer)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.server = LocalServer(Handler)
+        self.url = f"{self.server.url}/hook"
+
+    def close(self) -> None:
+        self.release.set()
+        self.server.close()

@@ -18,3 +18,4 @@ def web_stack(new_database, tmp_path_factory) -> WebStack:
     stack = WebStack(db_url, tmp_path_factory.mktemp("web"), **STACK_ENV).start()
     yield stack
     stack.stop()
+    new_database.release(db_url)

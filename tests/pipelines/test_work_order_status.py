@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from pipelines.schedule_run import run_schedule
 from scheduler import SolverParameters
-from tests.support.people import DISPATCHER, seed_people
+from tests.support.shop import DISPATCHER, seed_people
 
 NOW = datetime(2026, 11, 30, 7, 0, tzinfo=timezone.utc)  # a Monday
 FAST = SolverParameters(time_limit_s=2, num_workers=2)

@@ -1,4 +1,4 @@
-"""Actors the queue tests run in real worker processes (`dramatiq tasks queue_actors`)."""
+"""Actors the queue tests run in real worker processes (`dramatiq tasks tests.tasks.queue_actors`)."""
 import os
 import threading
 import time

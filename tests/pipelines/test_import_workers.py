@@ -3,8 +3,8 @@ schedule -> notify, ending in a schedule run that places their tasks; and a file
 import subprocess
 from pathlib import Path
 
-from tests.integrations.conftest import work_orders_csv
 from tests.support.environment import child_environment
+from tests.support.imports import work_orders_csv
 from tests.support.polling import wait_until
 from tests.support.processes import BAYFLOW
 from tests.support.sql import query, scalar

@@ -5,10 +5,10 @@ import dramatiq
 import psycopg
 import pytest
 
-import queue_actors as actors
 from tasks.enqueue import enqueue
 from tasks.setup import build_broker
 from tests.support.rabbitmq import rabbitmq_reachable
+from tests.tasks import queue_actors as actors
 
 
 @pytest.mark.parametrize("kind", ["postgres", "rabbitmq"])

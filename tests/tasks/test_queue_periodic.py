@@ -4,9 +4,9 @@ import threading
 import psycopg
 import pytest
 
-import queue_actors as actors
 from tasks import periodic
 from tests.support.sql import scalar
+from tests.tasks import queue_actors as actors
 
 
 @pytest.fixture

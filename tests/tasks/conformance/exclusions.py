@@ -16,7 +16,7 @@ _BOTH = {
     "test_actors.py::test_worker_handles_none_eta": _QUEUES_ARE_NAMES,
     "test_stub_broker.py::test_stub_broker_can_be_flushed": (
         "appends to StubBroker's in-memory dead_letters_by_queue and reads queues[name].qsize(); ours reads "
-        "dead letters from job_queue's failed rows (flush dropping them is checked in tests/queue)"),
+        "dead letters from job_queue's failed rows (flush dropping them is checked in tests/tasks)"),
     "test_stub_broker.py::test_stub_broker_respects_prefetch": _QUEUES_ARE_NAMES,
     "test_worker.py::test_workers_process_messages_in_order": _INSTANT_DELIVERY,
 }

@@ -1,16 +1,13 @@
 """Queue fixtures: a migrated database with the test actors' tables, and real worker processes.
 
-Workers run as subprocesses (`dramatiq tasks queue_actors` or `bayflow worker queue_actors`)
-with DATABASE_URL pointing at the test database and this folder on PYTHONPATH.
+Workers run as subprocesses (`dramatiq tasks tests.tasks.queue_actors` or `bayflow worker ...`) from the
+repository root, with DATABASE_URL pointing at the test database.
 """
-from pathlib import Path
-
 import psycopg
 import pytest
 
+from bayflow.paths import ROOT
 from tests.support.processes import Workers
-
-HERE = Path(__file__).resolve().parent
 
 
 @pytest.fixture
@@ -24,7 +21,7 @@ def queue_db(db_url) -> str:
 @pytest.fixture
 def workers(queue_db, tmp_path):
     """`workers.start(processes, threads, command="dramatiq" | "bayflow", **env)` on `queue_db`, 2 s leases."""
-    group = Workers(tmp_path, modules=["queue_actors"], path=HERE, command="dramatiq", database_url=queue_db,
-                    pythonpath=HERE, bayflow_job_lease_s=2)
+    group = Workers(tmp_path, modules=["tests.tasks.queue_actors"], path=ROOT, command="dramatiq",
+                    database_url=queue_db, pythonpath=ROOT, bayflow_job_lease_s=2)
     yield group
     group.close()

@@ -11,8 +11,8 @@ from bayflow import signing
 from pipelines.events import Event, publish
 from pipelines.webhooks import write_deliveries
 from tasks.webhook_actors import enqueue_deliveries
-from tests.support.people import ADMIN, DISPATCHER
 from tests.support.polling import wait_until
+from tests.support.shop import ADMIN, DISPATCHER
 from tests.support.sql import query, scalar
 
 SECRET = "outbound-secret-0123456789"

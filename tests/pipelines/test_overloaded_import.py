@@ -5,8 +5,8 @@ out, work orders say `scheduled` or `at_risk` as their tasks are, and dispatcher
 notification listing the work orders at risk."""
 import subprocess
 
-from tests.integrations.conftest import demo_shop_db, work_orders_csv, workers  # noqa: F401 (fixtures)
 from tests.support.environment import child_environment
+from tests.support.imports import work_orders_csv
 from tests.support.polling import wait_until
 from tests.support.processes import BAYFLOW
 from tests.support.sql import query, scalar

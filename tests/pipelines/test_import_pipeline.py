@@ -5,8 +5,8 @@ import pytest
 
 from pipelines.csv_file import inspect_csv
 from tasks.integration_starts import start_import
-from tests.integrations.conftest import run_import, work_orders_csv
-from tests.support.people import ADMIN
+from tests.support.imports import run_import, work_orders_csv
+from tests.support.shop import ADMIN
 from tests.support.sql import query, scalar
 
 ROWS = [

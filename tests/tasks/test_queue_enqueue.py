@@ -12,10 +12,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
-import queue_actors as actors
 from bayflow.database import asyncpg_url
 from tasks.enqueue import enqueue, enqueue_async
 from tests.support.sql import scalar
+from tests.tasks import queue_actors as actors
 
 
 def test_a_rolled_back_enqueue_leaves_no_job(queue_db):

@@ -9,12 +9,12 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-import queue_actors as actors
 from api.app import create_app
 from bayflow.config import Settings
 from tasks.enqueue import enqueue_many
 from tests.support.environment import child_environment
 from tests.support.processes import BAYFLOW
+from tests.tasks import queue_actors as actors
 
 SECRET = "queue-ops-test-secret-with-at-least-32-bytes"
 SCRAPER_TOKEN = "prometheus-scrape-token"

@@ -6,21 +6,19 @@ import pytest
 
 from pipelines.schedule_run import StaleSchedule, run_schedule
 from scheduler import SolverParameters
+from tests.support.shop import LIFT_1, seed_lifts, seed_people
 
 NOW = datetime(2026, 11, 30, 7, 0, tzinfo=timezone.utc)  # a Monday; shifts start 08:00 UTC
 FAST = SolverParameters(time_limit_s=5, num_workers=2)
 
+# On the shared shop (tests/support/shop.py): Ana ...c000-...11 (the only one with diagnostics), Ben ...c000-...12,
+# Lift 1 ...d000-...01.
 SHOP = """
-insert into public.technicians (id, name, skills) values
-  ('00000000-0000-0000-0000-0000000000a1', 'Ana', '{brakes,diagnostics}'),
-  ('00000000-0000-0000-0000-0000000000b1', 'Ben', '{brakes}');
-insert into public.bays (id, name, bay_type) values
-  ('00000000-0000-0000-0000-0000000000c1', 'Lift 1', 'lift');
 insert into public.calendar_events (kind, technician_id, starts_at, ends_at, recurrence, recurrence_until) values
-  ('shift', '00000000-0000-0000-0000-0000000000a1', '2026-11-30 08:00Z', '2026-11-30 16:00Z', 'weekdays', '2026-12-31'),
-  ('shift', '00000000-0000-0000-0000-0000000000b1', '2026-11-30 08:00Z', '2026-11-30 16:00Z', 'weekdays', '2026-12-31');
+  ('shift', '00000000-0000-4000-c000-000000000011', '2026-11-30 08:00Z', '2026-11-30 16:00Z', 'weekdays', '2026-12-31'),
+  ('shift', '00000000-0000-4000-c000-000000000012', '2026-11-30 08:00Z', '2026-11-30 16:00Z', 'weekdays', '2026-12-31');
 insert into public.calendar_events (kind, bay_id, starts_at, ends_at) values
-  ('bay_downtime', '00000000-0000-0000-0000-0000000000c1', '2026-11-30 08:00Z', '2026-11-30 09:00Z');
+  ('bay_downtime', '00000000-0000-4000-d000-000000000001', '2026-11-30 08:00Z', '2026-11-30 09:00Z');
 insert into public.work_orders (id, description, priority, due_at) values
   ('00000000-0000-0000-0000-000000000001', 'Brakes squeal', 3, '2026-11-30 12:00Z'),
   ('00000000-0000-0000-0000-000000000002', 'Check engine light', 5, '2026-11-30 15:00Z');
@@ -39,6 +37,8 @@ insert into public.task_dependencies (task_id, depends_on_task_id) values
 @pytest.fixture
 def shop(db_url):
     with psycopg.connect(db_url) as conn:
+        seed_people(conn)
+        seed_lifts(conn, [LIFT_1])
         conn.execute(SHOP)
         conn.commit()
     return db_url
@@ -69,20 +69,20 @@ def test_run_writes_one_run_with_items_and_plans_the_tasks(shop):
         tasks = {row[0]: row[1:] for row in conn.execute(
             "select id::text, status, planned_start, assigned_technician_id::text from public.tasks")}
         assert tasks["00000000-0000-0000-0000-000000000021"] == (
-            "scheduled", datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc), "00000000-0000-0000-0000-0000000000a1")
+            "scheduled", datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc), "00000000-0000-4000-c000-000000000011")
         assert tasks["00000000-0000-0000-0000-000000000022"] == ("pending", None, None)
 
 
 def test_locked_fields_are_kept(shop):
     with psycopg.connect(shop) as conn:
-        conn.execute("update public.tasks set assigned_technician_id = '00000000-0000-0000-0000-0000000000b1', "
+        conn.execute("update public.tasks set assigned_technician_id = '00000000-0000-4000-c000-000000000012', "
                      "lock_technician = true, planned_start = '2026-11-30 13:00Z', planned_end = '2026-11-30 13:30Z', "
                      "lock_start = true where id = '00000000-0000-0000-0000-000000000011'")
         conn.commit()
         run_schedule(conn, "test", now=NOW, params=FAST)
         row = conn.execute("select planned_start, assigned_technician_id::text, status from public.tasks "
                            "where id = '00000000-0000-0000-0000-000000000011'").fetchone()
-        assert row == (datetime(2026, 11, 30, 13, 0, tzinfo=timezone.utc), "00000000-0000-0000-0000-0000000000b1",
+        assert row == (datetime(2026, 11, 30, 13, 0, tzinfo=timezone.utc), "00000000-0000-4000-c000-000000000012",
                        "scheduled")
         why = conn.execute("select why from public.schedule_items where task_id = '00000000-0000-0000-0000-000000000011'"
                            ).fetchone()[0]
@@ -116,7 +116,7 @@ def test_in_progress_work_blocks_its_technician_and_is_left_alone(shop):
             insert into public.tasks (id, work_order_id, name, duration_minutes, required_skill, status,
                                       assigned_technician_id, planned_start, planned_end)
             values ('00000000-0000-0000-0000-000000000031', '00000000-0000-0000-0000-000000000002', 'Rewire',
-                    120, 'diagnostics', 'in_progress', '00000000-0000-0000-0000-0000000000a1',
+                    120, 'diagnostics', 'in_progress', '00000000-0000-4000-c000-000000000011',
                     '2026-11-30 06:30Z', '2026-11-30 10:00Z')""")
         conn.commit()
         run_id = run_schedule(conn, "test", now=NOW, params=FAST)
@@ -162,7 +162,7 @@ def test_paused_work_keeps_its_technician_and_time_and_its_status(shop):
             insert into public.tasks (id, work_order_id, name, duration_minutes, required_skill, status,
                                       assigned_technician_id, planned_start, planned_end)
             values ('00000000-0000-0000-0000-000000000031', '00000000-0000-0000-0000-000000000002', 'Rewire',
-                    120, 'diagnostics', 'paused', '00000000-0000-0000-0000-0000000000a1',
+                    120, 'diagnostics', 'paused', '00000000-0000-4000-c000-000000000011',
                     '2026-11-30 06:30Z', '2026-11-30 10:00Z')""")
         conn.commit()
         run_id = run_schedule(conn, "test", now=NOW, params=FAST)
@@ -172,14 +172,14 @@ def test_paused_work_keeps_its_technician_and_time_and_its_status(shop):
         assert "Ana is busy with 'Rewire' until 10:00" in why
         assert conn.execute("select status, assigned_technician_id::text, planned_start from public.tasks where id = "
                             "'00000000-0000-0000-0000-000000000031'").fetchone() == (
-            "paused", "00000000-0000-0000-0000-0000000000a1", datetime(2026, 11, 30, 6, 30, tzinfo=timezone.utc))
+            "paused", "00000000-0000-4000-c000-000000000011", datetime(2026, 11, 30, 6, 30, tzinfo=timezone.utc))
 
 
 def test_a_blocked_task_stays_blocked_and_unplaced_and_its_dependents_wait(shop):
     with psycopg.connect(shop) as conn:
         conn.execute("""
             update public.tasks set status = 'blocked', blocked_reason = 'caliper seized',
-                   assigned_technician_id = '00000000-0000-0000-0000-0000000000b1',
+                   assigned_technician_id = '00000000-0000-4000-c000-000000000012',
                    planned_start = '2026-11-30 09:00Z', planned_end = '2026-11-30 09:30Z'
              where id = '00000000-0000-0000-0000-000000000011'""")
         conn.commit()
@@ -194,7 +194,7 @@ def test_a_blocked_task_stays_blocked_and_unplaced_and_its_dependents_wait(shop)
                             (run_id,)).fetchone() == (3,)  # with the sensor, waiting on parts
         blocked = conn.execute("select status, blocked_reason, assigned_technician_id::text, planned_start "
                                "from public.tasks where id = '00000000-0000-0000-0000-000000000011'").fetchone()
-        assert blocked == ("blocked", "caliper seized", "00000000-0000-0000-0000-0000000000b1",
+        assert blocked == ("blocked", "caliper seized", "00000000-0000-4000-c000-000000000012",
                            datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc))  # its technician keeps it
         assert conn.execute("select status, planned_start, unplaced_reason from public.tasks where id = "
                             "'00000000-0000-0000-0000-000000000012'").fetchone() == (

@@ -6,13 +6,13 @@ import psycopg
 import pytest
 from dramatiq.errors import QueueNotFound
 
-import queue_actors as actors
 from tasks.broker import PostgresBroker
 from tasks.consumer import set_current_job
 from tasks.enqueue import enqueue
 from tasks.leases import rescue_expired
 from tests.support.polling import wait_until
 from tests.support.sql import scalar
+from tests.tasks import queue_actors as actors
 
 
 @pytest.fixture

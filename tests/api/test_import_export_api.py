@@ -5,8 +5,8 @@ import io
 
 import psycopg
 
-from tests.integrations.conftest import run_import, work_orders_csv
-from tests.support.people import ADMIN, DISPATCHER, TECH_A
+from tests.support.imports import run_import, work_orders_csv
+from tests.support.shop import ADMIN, DISPATCHER, TECH_ANA
 from tests.support.sql import query, scalar
 
 ROWS = [
@@ -87,8 +87,8 @@ def test_row_limit_is_413(shop_db, make_client, as_user, env):
 
 def test_technicians_may_not_import_or_export(shop_db, make_client, as_user):
     client = make_client(shop_db)
-    assert upload(client, as_user(TECH_A), work_orders_csv(ROWS)).status_code == 403
-    assert client.get("/v1/exports/work-orders.csv", headers=as_user(TECH_A)).status_code == 403
+    assert upload(client, as_user(TECH_ANA), work_orders_csv(ROWS)).status_code == 403
+    assert client.get("/v1/exports/work-orders.csv", headers=as_user(TECH_ANA)).status_code == 403
     assert client.get("/v1/imports/00000000-0000-4000-8000-000000000000", headers=as_user(ADMIN)).status_code == 404
 
 

@@ -2,27 +2,21 @@
 a second demo on a busy port starts nothing, and the demo shop is scheduled at start."""
 import socket
 import subprocess
-import uuid
 
-import psycopg
 import pytest
 
 from bayflow.commands.api import prepare_demo_database
-from bayflow.database import with_database
 from tests.support.environment import child_environment
 from tests.support.processes import BAYFLOW, free_port
 from tests.support.sql import query, scalar
 
 
 @pytest.fixture
-def empty_database(pg_admin_url):
+def empty_database(new_database):
     """A database without bayflow's schema, dropped afterwards."""
-    name = f"bayflow_empty_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        conn.execute(f'create database "{name}"')
-    yield with_database(pg_admin_url, name)
-    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        conn.execute(f'drop database if exists "{name}" with (force)')
+    url = new_database(template="template1")  # what `create database` copies by default
+    yield url
+    new_database.release(url)
 
 
 @pytest.mark.parametrize("command", [["jobs"], ["token", "--email", "dispatch1@demo.bayflow.dev"]])

@@ -8,7 +8,7 @@ import psycopg
 import pytest
 
 from bayflow import signing
-from tests.support.people import ADMIN, DISPATCHER
+from tests.support.shop import ADMIN, DISPATCHER
 from tests.support.sql import query, scalar
 
 SECRET = "dms-shared-secret-0123456789"

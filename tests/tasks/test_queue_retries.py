@@ -3,11 +3,11 @@ max_retries=None are not capped by bayflow, on_retry_exhausted is sent, dead let
 import psycopg
 import pytest
 
-import queue_actors as actors
 from tasks.broker import JobFailed, PostgresBroker
 from tasks.enqueue import enqueue
 from tests.support.polling import wait_until
 from tests.support.sql import query, scalar
+from tests.tasks import queue_actors as actors
 
 
 def send(url: str, message) -> None:

@@ -10,10 +10,10 @@ import pytest
 
 from bayflow.config import settings
 from bayflow.paths import ROOT
-from tests.conformance import dramatiq_suite
-from tests.conformance.exclusions import POSTGRES, RABBITMQ
-from tests.conformance.rabbitmq_vhost import vhost_url
 from tests.support.rabbitmq import rabbitmq_reachable
+from tests.tasks.conformance import dramatiq_suite
+from tests.tasks.conformance.exclusions import POSTGRES, RABBITMQ
+from tests.tasks.conformance.rabbitmq_vhost import vhost_url
 
 CACHE = ROOT / ".bayflow" / "cache"
 

@@ -6,10 +6,10 @@ from urllib.parse import urlsplit
 
 import psycopg
 
-import queue_actors as actors
 from tasks.enqueue import enqueue_many
 from tests.support.polling import wait_until
 from tests.support.sql import scalar
+from tests.tasks import queue_actors as actors
 
 
 def statuses(url: str) -> dict[str, int]:
