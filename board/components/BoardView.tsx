@@ -76,6 +76,7 @@ export default function BoardView({ me }: { me: Me }) {
   const [preview, setPreview] = useState<Preview | null>(null);
   const [undo, setUndo] = useState<Placement[]>([]);
   const [live, setLive] = useState(false);
+  const [liveProblem, setLiveProblem] = useState<string | null>(null);
   const [refresh, setRefresh] = useState(0);
   const [review, setReview] = useState<WorkOrder[]>([]);
   const [pipeline, setPipeline] = useState<{ workOrder: WorkOrder; run: PipelineRun | null }[]>([]);
@@ -130,7 +131,7 @@ export default function BoardView({ me }: { me: Me }) {
 
   useEffect(() => { void loadBoard(); }, [loadBoard]);
   useEffect(() => { void loadQueue(); }, [loadQueue]);
-  useEffect(() => listen(() => reload.current(), setLive), []);
+  useEffect(() => listen(() => reload.current(), (on, refused) => { setLive(on); setLiveProblem(refused ?? null); }), []);
 
   const [progress, follow] = useRunProgress(() => reload.current());
 
@@ -441,7 +442,7 @@ export default function BoardView({ me }: { me: Me }) {
           <span className="progress" role="status" data-testid="progress">
             {progress && (progress.problem ?? (running ? `Re-optimizing: ${runState}…` : `Last run ${progress.run?.status}`))}
           </span>
-          <span className={`live ${live ? "on" : "off"}`} data-testid="live" title="Server events">{live ? "● live" : "○ offline"}</span>
+          <span className={`live ${live ? "on" : "off"}`} data-testid="live" title="Server events">{live ? "● live" : `○ offline${liveProblem ? `: ${liveProblem}` : ""}`}</span>
           <label className="find">
             <span className="muted">Find</span>{" "}
             <input list="board-tasks" placeholder="#12 task…" aria-label="Find a task on the board" onChange={(e) => {
