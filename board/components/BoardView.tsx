@@ -9,7 +9,7 @@ import { api, errorText, ok, type Schemas } from "@/lib/api";
 import { isPlaced, lockedFields, locksFor, workOrderColour, type Board, type LockChoice, type LockField, type MoveResult, type RunDiff, type WhatIf } from "@/lib/board";
 import { listen } from "@/lib/events";
 import { signOut, type Me } from "@/lib/session";
-import { duration, shopClock, shopMidnight, shopTime, zoneOffsetMinutes } from "@/lib/time";
+import { duration, shopClock, shopMidnight, shopTime, viewWindow, zoneOffsetMinutes } from "@/lib/time";
 import { useRunProgress } from "@/lib/useRunProgress";
 import { ProblemBanner } from "./ProblemBanner";
 import { Queue, type Unscheduled } from "./Queue";
@@ -18,6 +18,8 @@ import type { Block, Row, Slot, TimelineHandle } from "./Timeline";
 import { WhatIfCard } from "./WhatIfCard";
 
 const Timeline = dynamic(() => import("./Timeline"), { ssr: false, loading: () => <div className="timeline">Loading the board…</div> });
+// The timeline's code (vis-timeline, the largest chunk) is fetched while the board's data loads, not after.
+if (typeof window !== "undefined") void import("./Timeline");
 
 type WorkOrder = Schemas["WorkOrder"];
 type PipelineRun = Schemas["PipelineRun"];
@@ -25,7 +27,8 @@ type Rows = "technician" | "bay";
 type Zoom = "week" | "day";
 type ColourBy = "work_order" | "status";
 
-const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
 const RELOAD_DELAY_MS = 80;
 const NO_BAY = "no-bay";
 
@@ -47,6 +50,8 @@ interface Preview {
   taskId: string;
   result: WhatIf | null;
   problem: string | null;
+  /** Where the answer is shown when the slot was picked with the keyboard (else beside the pointer). */
+  at?: { x: number; y: number };
 }
 
 function escape(text: string): string {
@@ -62,12 +67,16 @@ export default function BoardView({ me }: { me: Me }) {
   const [colourBy, setColourBy] = useState<ColourBy>("work_order");
   const [lockChoice, setLockChoice] = useState<LockChoice>("both");
   const [anchor, setAnchor] = useState<number>(() => Date.now());
+  // Bumped by every navigation: the timeline is brought back to the shown span even when the span is
+  // the one already shown (the dispatcher may have scrolled, zoomed or found a block elsewhere).
+  const [navigation, setNavigation] = useState(0);
   const [selected, setSelected] = useState<string | null>(null);
   const [openWorkOrder, setOpenWorkOrder] = useState<string | null>(null);
   const [tab, setTab] = useState<Tab>("details");
   const [preview, setPreview] = useState<Preview | null>(null);
   const [undo, setUndo] = useState<Placement[]>([]);
   const [live, setLive] = useState(false);
+  const [liveProblem, setLiveProblem] = useState<string | null>(null);
   const [refresh, setRefresh] = useState(0);
   const [review, setReview] = useState<WorkOrder[]>([]);
   const [pipeline, setPipeline] = useState<{ workOrder: WorkOrder; run: PipelineRun | null }[]>([]);
@@ -76,19 +85,22 @@ export default function BoardView({ me }: { me: Me }) {
   const previewKey = useRef<string | null>(null);
 
   const timeZone = board?.shop.timezone ?? null;
-  const weekStart = timeZone ? shopMidnight(timeZone, anchor) : null;
-
+  // Only the latest board request is shown: an earlier one (another span) may answer after it.
+  const boardRequest = useRef(0);
   const loadBoard = useCallback(async () => {
+    const request = ++boardRequest.current;
     try {
-      const tz = board?.shop.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
-      const from = shopMidnight(tz, anchor);
+      // Before the first answer the shop's zone is unknown: a span holding its week wherever it is.
+      const tz = board?.shop.timezone;
+      const { start, end } = tz ? viewWindow(tz, anchor, 7) : { start: anchor - DAY_MS - 2 * HOUR_MS, end: anchor + 7 * DAY_MS + 2 * HOUR_MS };
       const next = await ok(api.GET("/v1/board", {
-        params: { query: { from: new Date(from).toISOString(), to: new Date(from + 7 * DAY_MS).toISOString() } },
+        params: { query: { from: new Date(start).toISOString(), to: new Date(end).toISOString() } },
       }));
+      if (request !== boardRequest.current) return;
       setBoard(next);
       setRefresh((r) => r + 1);
     } catch (e) {
-      setProblem(errorText(e));
+      if (request === boardRequest.current) setProblem(errorText(e));
     }
   }, [anchor, board?.shop.timezone]);
 
@@ -119,7 +131,7 @@ export default function BoardView({ me }: { me: Me }) {
 
   useEffect(() => { void loadBoard(); }, [loadBoard]);
   useEffect(() => { void loadQueue(); }, [loadQueue]);
-  useEffect(() => listen(() => reload.current(), setLive), []);
+  useEffect(() => listen(() => reload.current(), (on, refused) => { setLive(on); setLiveProblem(refused ?? null); }), []);
 
   const [progress, follow] = useRunProgress(() => reload.current());
 
@@ -207,11 +219,10 @@ export default function BoardView({ me }: { me: Me }) {
     [nearest, rows],
   );
 
-  const range = useMemo(() => {
-    if (!timeZone || weekStart === null) return { start: 0, end: 1 };
-    if (zoom === "week") return { start: weekStart, end: weekStart + 7 * DAY_MS };
-    return { start: weekStart, end: shopMidnight(timeZone, weekStart, 1) };
-  }, [timeZone, weekStart, zoom, anchor]);
+  const range = useMemo(
+    () => ({ ...(timeZone ? viewWindow(timeZone, anchor, zoom === "week" ? 7 : 1) : { start: 0, end: 1 }), navigation }),
+    [timeZone, zoom, anchor, navigation],
+  );
 
   // The shop's nights, hidden: from an hour after the latest shift or task ends to an hour before the earliest starts.
   const hidden = useMemo(() => {
@@ -253,9 +264,9 @@ export default function BoardView({ me }: { me: Me }) {
         const result = await ok(api.POST("/v1/schedule/what-if", {
           body: { task_id: slot.taskId, ...target(slot), start: new Date(slot.start).toISOString() },
         }));
-        if (previewKey.current === key) setPreview({ key, slot, answered: key, taskId: slot.taskId, result, problem: null });
+        if (previewKey.current === key) setPreview((p) => ({ key, slot, at: p?.at, answered: key, taskId: slot.taskId, result, problem: null }));
       } catch (e) {
-        if (previewKey.current === key) setPreview({ key, slot, answered: key, taskId: slot.taskId, result: null, problem: errorText(e) });
+        if (previewKey.current === key) setPreview((p) => ({ key, slot, at: p?.at, answered: key, taskId: slot.taskId, result: null, problem: errorText(e) }));
       } finally {
         whatIfBusy.current = false;
       }
@@ -267,7 +278,7 @@ export default function BoardView({ me }: { me: Me }) {
   );
 
   const askWhatIf = useCallback(
-    (slot: Slot | null) => {
+    (slot: Slot | null, at?: { x: number; y: number }) => {
       if (!slot) {
         previewKey.current = null;
         whatIfNext.current = null;
@@ -277,7 +288,7 @@ export default function BoardView({ me }: { me: Me }) {
       const key = `${slot.taskId}|${slot.group}|${slot.start}`;
       if (key === previewKey.current) return;
       previewKey.current = key;
-      setPreview((p) => (p && p.taskId === slot.taskId ? { ...p, key, slot } : { key, slot, answered: null, taskId: slot.taskId, result: null, problem: null }));
+      setPreview((p) => (p && p.taskId === slot.taskId ? { ...p, key, slot, at } : { key, slot, at, answered: null, taskId: slot.taskId, result: null, problem: null }));
       if (whatIfBusy.current) whatIfNext.current = slot;
       else void sendWhatIf(slot);
     },
@@ -384,7 +395,11 @@ export default function BoardView({ me }: { me: Me }) {
     () => new Map((board?.tasks ?? []).filter(isPlaced).map((t) => [`#${t.work_order_number} ${t.name}`, t.id])),
     [board],
   );
-  const step = zoom === "week" ? 7 * DAY_MS : DAY_MS;
+  const days = zoom === "week" ? 7 : 1;
+  const go = (to: (anchor: number) => number) => {
+    setAnchor(to);
+    setNavigation((n) => n + 1);
+  };
   const runState = progress?.run ? `${progress.run.step} ${progress.run.status}` : "queued";
   const running = progress && !progress.problem && !(progress.run && ["succeeded", "failed"].includes(progress.run.status));
 
@@ -396,9 +411,9 @@ export default function BoardView({ me }: { me: Me }) {
           <strong className="brand">bayflow</strong>
           <span className="muted">{board?.shop.name}</span>
           <nav aria-label="Week">
-            <button type="button" onClick={() => setAnchor((a) => a - step)} aria-label="Earlier">‹</button>
-            <button type="button" onClick={() => setAnchor(Date.now())}>Today</button>
-            <button type="button" onClick={() => setAnchor((a) => a + step)} aria-label="Later">›</button>
+            <button type="button" onClick={() => timeZone && go((a) => shopMidnight(timeZone, a, -days))} aria-label="Earlier">‹</button>
+            <button type="button" onClick={() => go(() => Date.now())}>Today</button>
+            <button type="button" onClick={() => timeZone && go((a) => shopMidnight(timeZone, a, days))} aria-label="Later">›</button>
             <span className="range" data-testid="range">{timeZone ? `${shopTime(timeZone, new Date(range.start).toISOString()).slice(0, 9)} (${timeZone})` : ""}</span>
           </nav>
           <fieldset className="switch">
@@ -427,7 +442,7 @@ export default function BoardView({ me }: { me: Me }) {
           <span className="progress" role="status" data-testid="progress">
             {progress && (progress.problem ?? (running ? `Re-optimizing: ${runState}…` : `Last run ${progress.run?.status}`))}
           </span>
-          <span className={`live ${live ? "on" : "off"}`} data-testid="live" title="Server events">{live ? "● live" : "○ offline"}</span>
+          <span className={`live ${live ? "on" : "off"}`} data-testid="live" title="Server events">{live ? "● live" : `○ offline${liveProblem ? `: ${liveProblem}` : ""}`}</span>
           <label className="find">
             <span className="muted">Find</span>{" "}
             <input list="board-tasks" placeholder="#12 task…" aria-label="Find a task on the board" onChange={(e) => {
@@ -457,6 +472,7 @@ export default function BoardView({ me }: { me: Me }) {
             {timeZone ? (
               <Timeline rows={timelineRows} blocks={blocks} overlay={overlay} window={range} hidden={hidden} timeZone={timeZone} handle={timelineHandle}
                         onSelect={(id) => { setSelected(id); setOpenWorkOrder(id ? tasks.get(id)?.work_order_id ?? null : null); }}
+                        onActivate={(id) => { setSelected(id); setOpenWorkOrder(tasks.get(id)?.work_order_id ?? null); setTab("explain"); }}
                         onDragging={askWhatIf} onDrop={drop} />
             ) : (
               <div className="timeline">Loading the board…</div>
@@ -470,7 +486,7 @@ export default function BoardView({ me }: { me: Me }) {
                        }} />
           )}
         </div>
-        {preview && timeZone && <WhatIfCard slot={preview.slot} result={preview.result} problem={preview.problem} checking={preview.answered !== preview.key} timeZone={timeZone} />}
+        {preview && timeZone && <WhatIfCard slot={preview.slot} result={preview.result} problem={preview.problem} checking={preview.answered !== preview.key} timeZone={timeZone} at={preview.at} />}
         <DragOverlay>{queueDrag ? <div className="drag-ghost">{tasks.get(queueDrag.replace("queue-task:", ""))?.name}</div> : null}</DragOverlay>
       </div>
     </DndContext>

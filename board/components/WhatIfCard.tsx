@@ -13,6 +13,8 @@ interface Props {
   /** The cursor is over a slot not answered yet: the answer shown is the previous slot's. */
   checking: boolean;
   timeZone: string;
+  /** Where to show the card (a slot picked with the keyboard); else beside the pointer. */
+  at?: { x: number; y: number };
 }
 
 /** The pointer's position, followed here so that a drag re-renders only this card. */
@@ -26,9 +28,9 @@ function usePointer(): { x: number; y: number } {
   return at;
 }
 
-export function WhatIfCard({ slot, result, problem, checking, timeZone }: Props) {
-  const at = usePointer();
-  const style = { left: at.x + 18, top: at.y + 18 };
+export function WhatIfCard({ slot, result, problem, checking, timeZone, at }: Props) {
+  const pointer = usePointer();
+  const style = at ? { left: at.x, top: at.y + 6 } : { left: pointer.x + 18, top: pointer.y + 18 };
   // Which slot the card is about, for tests and tools: its row and start; data-checking while unanswered.
   const state = { "data-row": slot.group, "data-start": new Date(slot.start).toISOString(), ...(checking ? { "data-checking": "" } : {}) };
   if (problem) {

@@ -1,6 +1,6 @@
 // The server's events (`GET /v1/events`, SSE) read through fetch streaming, because EventSource
 // cannot send the Authorization header. Reconnects with Last-Event-ID after a drop.
-import { getToken } from "./api";
+import { ApiError, getToken, problemText } from "./api";
 
 export interface ShopEvent {
   id: number;
@@ -12,8 +12,9 @@ export interface ShopEvent {
 
 const RETRY_MS = 1000;
 
-/** Calls `onEvent` for each event and `onState` when the stream connects or drops; returns a stop function. */
-export function listen(onEvent: (e: ShopEvent) => void, onState: (live: boolean) => void): () => void {
+/** Calls `onEvent` for each event and `onState` when the stream connects or drops (with the API's
+ * problem text when it refused the stream); returns a stop function. */
+export function listen(onEvent: (e: ShopEvent) => void, onState: (live: boolean, problem?: string) => void): () => void {
   const abort = new AbortController();
   let lastId: string | null = null;
 
@@ -23,7 +24,10 @@ export function listen(onEvent: (e: ShopEvent) => void, onState: (live: boolean)
     if (token) headers.Authorization = `Bearer ${token}`;
     if (lastId) headers["Last-Event-ID"] = lastId;
     const response = await fetch("/v1/events", { headers, signal: abort.signal, cache: "no-store" });
-    if (!response.ok || !response.body) throw new Error(`events: HTTP ${response.status}`);
+    if (!response.ok || !response.body) {
+      const problem: unknown = await response.json().catch(() => null);
+      throw new ApiError(response.status, problemText(problem, response.status), problem);
+    }
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = "";
     for (;;) {
@@ -47,13 +51,15 @@ export function listen(onEvent: (e: ShopEvent) => void, onState: (live: boolean)
 
   (async () => {
     while (!abort.signal.aborted) {
+      let problem: string | undefined;
       try {
         await once();
-      } catch {
+      } catch (e) {
         // dropped or refused: try again shortly
+        if (e instanceof ApiError) problem = e.message;
       }
       if (abort.signal.aborted) return;
-      onState(false);
+      onState(false, problem);
       await new Promise((r) => setTimeout(r, RETRY_MS));
     }
   })();

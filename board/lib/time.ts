@@ -58,6 +58,13 @@ export function shopMidnight(timeZone: string, instant: number, days = 0): numbe
   return midnightLocal - zoneOffsetMinutes(timeZone, midnightLocal - offset) * 60000;
 }
 
+/** The span the board shows for `anchor`: from the shop's midnight of its day, one or seven shop days
+ * long (a shop day is 23 or 25 hours on a daylight-saving change). */
+export function viewWindow(timeZone: string, anchor: number, days: number): { start: number; end: number } {
+  const start = shopMidnight(timeZone, anchor);
+  return { start, end: shopMidnight(timeZone, start, days) };
+}
+
 /** Minutes between two instants, as `2 h 15 min`. */
 export function duration(minutes: number): string {
   const m = Math.round(Math.abs(minutes));

@@ -1,14 +1,19 @@
 """The dispatcher board's browser tests (`board/e2e/*.test.mjs`) in Debian's Chromium against a real
 bayflow: on the demo shop with the dev issuer, sign-in, drag-drop moves with what-if and locks,
-refusals, live updates between two dispatchers, plan review from the queue, the explain panel and
-the ops page; with SUPABASE_URL set, sign-in through supabase-js against a fake Supabase Auth."""
+refusals, live updates between two dispatchers, the keyboard (blocks, explain, moves) and text
+contrast, plan review from the queue (the plan scheduled and drawn, also on a board opened just
+after the shop's midnight), the explain panel and the ops page; with SUPABASE_URL set, sign-in
+through supabase-js against a fake Supabase Auth. And the board's date math (`board/unit/`)."""
 import json
+import os
+import subprocess
 import time
 import uuid
 
 import psycopg
 import pytest
 
+from bayflow.paths import ROOT
 from bayflow.seed import load_demo_shop
 from tests.support.servers import LocalServer, QuietHandler
 from tests.support.supabase import JWKS_PATH, FakeSupabaseAuth
@@ -22,6 +27,14 @@ values (gen_random_uuid(), 'board_e2e', 'board_e2e_probe', '{"args": [], "kwargs
 returning id"""
 
 PASSWORD = "correct horse battery staple"
+
+
+def test_board_date_math():
+    """`board/unit/*.test.mjs` (the board's day and week spans on the shop's clock), with the runner in
+    a zone far from the demo shop's, as a dispatcher's browser may be."""
+    done = subprocess.run(["node", "--test", "unit/"], cwd=ROOT / "board", env={**os.environ, "TZ": "Pacific/Auckland"},
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "# fail 0" in done.stdout, done.stdout + done.stderr
 
 
 def test_board_in_chromium(web_stack):
