@@ -76,7 +76,7 @@ def run_schedule(conn, triggered_by: str, *, now: datetime | None = None,
                  params: SolverParameters | None = None) -> uuid.UUID:
     """Solve the shop's open tasks and save the run; returns the new schedule_runs id."""
     with conn.transaction():  # one consistent snapshot, closed before the solve
-        loaded = load_shop(conn, now)
+        loaded = load_horizon(conn, now)
     return save_run(conn, loaded, solve(loaded.problem, params or solver_parameters()), triggered_by)
 
 
@@ -86,7 +86,7 @@ def solver_parameters() -> SolverParameters:
     return SolverParameters(config.bayflow_solver_time_limit_s, config.bayflow_solver_workers)
 
 
-def load_shop(conn, now: datetime | None = None) -> "LoadedShop":
+def load_horizon(conn, now: datetime | None = None) -> "LoadedShop":
     """The shop over the configured horizon, from the first whole minute at or after `now` (default: now)."""
     start = _whole_minute(now or datetime.now(timezone.utc))
     return load_problem(conn, start, settings().bayflow_schedule_horizon_days)

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from pipelines import runs
-from pipelines.schedule_run import LoadedShop, load_shop, save_run, solver_parameters
+from pipelines.schedule_run import LoadedShop, load_horizon, save_run, solver_parameters
 from pipelines.steps import Batch, Next, queries
 from scheduler import Result, SolverParameters, solve
 
@@ -45,7 +45,7 @@ def claim(conn, batch: Batch) -> Batch:
 
 
 def load(conn, batch: Batch) -> Loaded:
-    return Loaded(load_shop(conn), solver_parameters())
+    return Loaded(load_horizon(conn), solver_parameters())
 
 
 def compute(loaded: Loaded) -> Result:
