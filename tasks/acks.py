@@ -10,37 +10,22 @@ import logging
 import queue
 import threading
 import time
+from pathlib import Path
 
 from dramatiq.errors import ConnectionClosed
 
+from bayflow.queries import load
 from tasks.db import Link
-from tasks.enqueue import NOTIFY, insert_rows
+from tasks.enqueue import insert_rows
+from tasks.listener import notify
 
 logger = logging.getLogger(__name__)
 
-FINISH = """
-update public.job_queue j
-   set status = a.status,
-       attempts = j.attempts - a.undo_attempt,
-       run_at = case when a.status = 'queued' then now() + a.delay_ms * interval '1 millisecond' else j.run_at end,
-       message = coalesce(a.message, j.message),
-       last_error = coalesce(a.error, j.last_error),
-       traceback = coalesce(a.traceback, j.traceback),
-       finished_at = case when a.status = 'queued' then null else now() end,
-       lease_owner = null, lease_token = null, lease_expires_at = null, updated_at = now()
-  from unnest(%s::bigint[], %s::uuid[], %s::text[], %s::int[], %s::bigint[], %s::jsonb[], %s::text[], %s::text[])
-       as a(id, token, status, undo_attempt, delay_ms, message, error, traceback)
- where j.id = a.id and j.lease_token = a.token and j.status = 'running'
-returning j.id
-"""
-
-STORE_RESULTS = """
-insert into public.job_results (message_key, result, expires_at)
-select k, r, now() + t * interval '1 millisecond' from unnest(%s::text[], %s::jsonb[], %s::bigint[]) as x(k, r, t)
-on conflict (message_key) do update set result = excluded.result, expires_at = excluded.expires_at
-"""
+queries = load(Path(__file__).with_name("sql") / "acks.sql")
 
 MAX_BATCH = 500
+# The array parameters of `finish_jobs`, one element per job, in Finish's order.
+FINISH_COLUMNS = ("ids", "tokens", "statuses", "undo_attempts", "delays_ms", "messages", "errors", "tracebacks")
 
 
 class Finish:
@@ -119,23 +104,22 @@ class Acker(threading.Thread):
             delay = min(delay * 2, 5.0)
 
     def _commit(self, batch: list[Finish]) -> None:
-        columns = ([], [], [], [], [], [], [], [])
+        columns = {name: [] for name in FINISH_COLUMNS}
         for f in batch:
             values = (f.job.job_id, f.job.lease_token, f.status, int(f.undo_attempt), f.delay_ms,
                       f.message, f.error, f.traceback)
-            for column, value in zip(columns, values):
+            for column, value in zip(columns.values(), values):
                 column.append(value)
         self.link = self.link or Link(self.url_of(), bookkeeping=True)
         with self.link.transaction() as conn:
-            finished = {row[0] for row in conn.execute(FINISH, columns)}
+            finished = {row[0] for row in conn.execute(queries.finish_jobs.psycopg, columns)}
             jobs = [f.job for f in batch if f.job.job_id in finished]
             insert_rows(conn, [row for job in jobs for row in job.sends])
             results = [r for job in jobs for r in job.results]
             if results:
-                conn.execute(STORE_RESULTS, [list(c) for c in zip(*results)])
-            requeued = sorted({f.job.queue_name for f in batch if f.status == "queued" and f.job.job_id in finished})
-            if requeued:
-                conn.execute(NOTIFY, (requeued,))
+                keys, values, ttls = (list(c) for c in zip(*results))
+                conn.execute(queries.store_results.psycopg, {"message_keys": keys, "results": values, "ttls_ms": ttls})
+            notify(conn, {f.job.queue_name for f in batch if f.status == "queued" and f.job.job_id in finished})
         lost = len(batch) - len(finished)
         if lost:
             logger.warning("%d jobs were not finished: their leases had expired and were rescued.", lost)

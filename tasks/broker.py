@@ -28,6 +28,7 @@ import threading
 import time
 import traceback
 from collections import Counter, defaultdict
+from pathlib import Path
 from typing import Optional
 
 from dramatiq.broker import Broker, MessageProxy
@@ -37,20 +38,15 @@ from dramatiq.middleware import Middleware
 
 from bayflow.config import settings
 from bayflow.database import database_url, plain_url
+from bayflow.queries import Query, load
 from tasks.acks import Acker, Finish
 from tasks.consumer import JobProxy, PostgresConsumer, current_job, set_current_job
 from tasks.db import Link
-from tasks.enqueue import SQL as ENQUEUE, JobRow
+from tasks.enqueue import JobRow, enqueue
 from tasks.leases import Leases
 from tasks.listener import Wakeups
 
-PENDING = "select count(*) from public.job_queue where queue = %s and status in ('queued', 'running')"
-FLUSH = "delete from public.job_queue where queue = any(%s) and status in ('queued', 'failed')"
-DEAD = """
-select id, message::text, attempts, last_error, traceback from public.job_queue
- where status = 'failed' and (%(queue)s::text is null or queue = %(queue)s)
- order by finished_at, id
-"""
+queries = load(Path(__file__).with_name("sql") / "broker.sql")
 
 
 class JobFailed(Exception):
@@ -148,7 +144,7 @@ class PostgresBroker(Broker):
             job.sends.append(JobRow.of(message, delay, pipeline_id=job.pipeline_id))
         else:
             with self._link().transaction() as conn:
-                conn.execute(ENQUEUE, JobRow.of(message, delay).params())
+                enqueue(conn, message, delay=delay)
         self.emit_after("enqueue", message, delay)
         return message
 
@@ -181,10 +177,10 @@ class PostgresBroker(Broker):
 
     def flush(self, queue_name: str) -> None:
         """Drop the queue's waiting jobs and its dead letters (running jobs finish)."""
-        self._execute(FLUSH, ([queue_name],))
+        self._execute(queries.flush_queues, {"queues": [queue_name]})
 
     def flush_all(self) -> None:
-        self._execute(FLUSH, (sorted(self.queues),))
+        self._execute(queries.flush_queues, {"queues": sorted(self.queues)})
 
     @property
     def dead_letters(self) -> list[DeadLetter]:
@@ -201,16 +197,16 @@ class PostgresBroker(Broker):
 
     def _dead_letters(self, queue_name: str | None) -> list[DeadLetter]:
         with self._link().transaction() as conn:
-            rows = conn.execute(DEAD, {"queue": queue_name}).fetchall()
+            rows = conn.execute(queries.dead_letters.psycopg, {"queue": queue_name}).fetchall()
         with self._failures_lock:
             failures = {job_id: exception for job_id, (_, exception) in self._failures.items()}
         return [DeadLetter(Message.decode(text.encode()), job_id, attempts, error, trace, failures.get(job_id))
                 for job_id, text, attempts, error, trace in rows]
 
-    def _execute(self, sql: str, params: tuple):
+    def _execute(self, query: Query, params: dict):
         """Run one statement in its own transaction; its first row, if it returns rows."""
         with self._link().transaction() as conn:
-            cursor = conn.execute(sql, params)
+            cursor = conn.execute(query.psycopg, params)
             return cursor.fetchone() if cursor.description else None
 
     def join(self, queue_name: str, *, interval: int = 100, timeout: Optional[int] = None,
@@ -234,7 +230,7 @@ class PostgresBroker(Broker):
             self._fail_fast_joins[queue_name] += fail_fast
         try:
             deadline = timeout and time.monotonic() + timeout / 1000
-            while self._execute(PENDING, (queue_name,))[0]:
+            while self._execute(queries.pending_jobs, {"queue": queue_name})[0]:
                 if deadline and time.monotonic() >= deadline:
                     raise QueueJoinTimeout(queue_name)
                 time.sleep(interval / 1000)

@@ -1,36 +1,17 @@
 """Consumers claim batches of ready jobs with SELECT ... FOR UPDATE SKIP LOCKED."""
 import threading
+from pathlib import Path
 
 from dramatiq.broker import Consumer, MessageProxy
 from dramatiq.message import Message
 
+from bayflow.queries import load
 from tasks.db import Link
 
-CLAIM = """
-with ready as (
-  select id from public.job_queue
-   where status = 'queued' and queue = %(queue)s and run_at <= now()
-   order by priority, run_at
-   limit %(limit)s
-   for update skip locked
-)
-update public.job_queue j
-   set status = 'running', attempts = j.attempts + 1, lease_owner = %(owner)s,
-       lease_token = gen_random_uuid(), lease_expires_at = now() + %(lease)s * interval '1 second',
-       started_at = now(), updated_at = now()
-  from ready
- where j.id = ready.id
-returning j.id, j.lease_token, j.pipeline_id, j.message::text
-"""
+queries = load(Path(__file__).with_name("sql") / "consumer.sql")
 
 #: Shortest idle wait: a due job still locked by another consumer's claim must not spin this one.
 MIN_WAIT_S = 0.005
-
-# Seconds until the queue's next delayed job (a retry's backoff, a delay) is due, within `horizon`.
-NEXT_DUE = """
-select extract(epoch from min(run_at) - now())::float8 from public.job_queue
- where status = 'queued' and queue = %(queue)s and run_at < now() + %(horizon)s * interval '1 second'
-"""
 
 
 class JobProxy(MessageProxy):
@@ -80,11 +61,12 @@ class PostgresConsumer(Consumer):
     def _claim(self, limit: int) -> list[JobProxy]:
         leases = self.broker.leases
         with self.link.transaction() as conn:
-            rows = conn.execute(CLAIM, {
-                "queue": self.queue_name, "limit": limit, "owner": leases.owner, "lease": leases.lease_s,
+            rows = conn.execute(queries.claim_jobs.psycopg, {
+                "queue": self.queue_name, "limit": limit, "owner": leases.owner, "lease_s": leases.lease_s,
             }).fetchall()
             if not rows:
-                due = conn.execute(NEXT_DUE, {"queue": self.queue_name, "horizon": self.timeout}).fetchone()[0]
+                due = conn.execute(queries.next_due.psycopg,
+                                   {"queue": self.queue_name, "horizon_s": self.timeout}).fetchone()[0]
                 self.next_due_s = self.timeout if due is None else due
         proxies = [JobProxy(Message.decode(text.encode()), *row) for *row, text in rows]
         leases.hold(self.queue_name, proxies)

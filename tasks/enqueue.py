@@ -9,25 +9,26 @@
 
 The job exists only if that transaction commits and workers see it only after the
 commit (NOTIFY is delivered at commit). A unique key makes a duplicate enqueue among
-not-yet-started jobs a no-op returning the existing job. Both go through the
-`bayflow.enqueue` SQL function, which the API's `authenticated` role may execute.
+not-yet-started jobs a no-op returning the existing job. Both sides run one definition
+(`tasks.drivers`) through the `bayflow.enqueue` SQL function, which the API's `authenticated`
+role may execute.
 With BAYFLOW_BROKER=rabbitmq the row is an outbox entry relayed to RabbitMQ after
 commit (tasks/relay.py).
 """
 import json
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import dramatiq
 from dramatiq import Message
 
+from bayflow.queries import load
 from tasks import options
+from tasks.drivers import Unit, arun, run
+from tasks.listener import notify
 
-SQL = "select job_id, created from bayflow.enqueue(%s::jsonb, %s, %s, %s, %s, %s)"
-_SQL_NAMED = (
-    "select job_id, created from bayflow.enqueue(cast(:message as jsonb), :priority, :delay,"
-    " :max_attempts, :unique_key, :pipeline_id)"
-)
+queries = load(Path(__file__).with_name("sql") / "enqueue.sql")
 
 
 @dataclass(frozen=True)
@@ -70,19 +71,11 @@ class JobRow:
             pipeline_id=pipeline_id,
         )
 
-    def params(self) -> tuple:
+    def params(self) -> dict:
+        """The parameters of the `enqueue_job` query."""
         delay = timedelta(milliseconds=self.delay_ms) if self.delay_ms else None
-        return (self.json, self.priority, delay, self.max_attempts, self.unique_key, self.pipeline_id)
-
-
-INSERT_MANY = """
-insert into public.job_queue (message_id, queue, actor, message, priority, run_at, max_attempts, unique_key, pipeline_id)
-select (t.m ->> 'message_id')::uuid, t.m ->> 'queue_name', t.m ->> 'actor_name', t.m, t.p,
-       now() + t.d * interval '1 millisecond', t.x, t.u, t.pl
-  from jsonb_to_recordset(%s::jsonb) as t(m jsonb, p int, d bigint, x int, u text, pl text)
-on conflict do nothing
-"""
-NOTIFY = "select pg_notify('bayflow_jobs', q) from unnest(%s::text[]) as q"
+        return {"message": self.json, "priority": self.priority, "delay": delay, "max_attempts": self.max_attempts,
+                "unique_key": self.unique_key, "pipeline_id": self.pipeline_id}
 
 
 def insert_rows(conn, rows: list[JobRow]) -> int:
@@ -97,10 +90,8 @@ def insert_rows(conn, rows: list[JobRow]) -> int:
         % (r.json, r.priority, r.delay_ms, r.max_attempts, json.dumps(r.unique_key), json.dumps(r.pipeline_id))
         for r in rows
     ) + "]"
-    inserted = conn.execute(INSERT_MANY, (document,)).rowcount
-    ready = sorted({r.message.queue_name for r in rows if not r.delay_ms})
-    if ready:
-        conn.execute(NOTIFY, (ready,))
+    inserted = conn.execute(queries.insert_jobs.psycopg, {"jobs": document}).rowcount
+    notify(conn, {r.message.queue_name for r in rows if not r.delay_ms})
     return inserted
 
 
@@ -116,22 +107,21 @@ def enqueue_many(conn, messages: list[Message]) -> int:
     return insert_rows(conn, [JobRow.of(m) for m in messages])
 
 
+def enqueue_job(item: Message | dramatiq.pipeline, *, delay: int | None = None,
+                unique_key: str | None = None) -> Unit[EnqueuedJob]:
+    """The statement writing a message, or a pipeline's first step (run by `tasks.drivers`)."""
+    row = JobRow.of(_message(item, unique_key), delay)
+    job_id, created = yield queries.enqueue_job, row.params()
+    return EnqueuedJob(job_id, row.message.message_id, created)
+
+
 def enqueue(conn, item: Message | dramatiq.pipeline, *, delay: int | None = None,
             unique_key: str | None = None) -> EnqueuedJob:
     """Write a message, or a pipeline's first step, in `conn`'s current transaction (psycopg)."""
-    row = JobRow.of(_message(item, unique_key), delay)
-    job_id, created = conn.execute(SQL, row.params()).fetchone()
-    return EnqueuedJob(job_id, row.message.message_id, created)
+    return run(conn, enqueue_job(item, delay=delay, unique_key=unique_key))
 
 
 async def enqueue_async(conn, item: Message | dramatiq.pipeline, *, delay: int | None = None,
                         unique_key: str | None = None) -> EnqueuedJob:
     """The same on an SQLAlchemy AsyncConnection (the API's `rls_connection`)."""
-    from sqlalchemy import text
-
-    row = JobRow.of(_message(item, unique_key), delay)
-    keys = ("message", "priority", "delay", "max_attempts", "unique_key", "pipeline_id")
-    result = await conn.execute(text(_SQL_NAMED), dict(zip(keys, row.params())))
-    job_id, created = result.one()
-    return EnqueuedJob(job_id, row.message.message_id, created)
-
+    return await arun(conn, enqueue_job(item, delay=delay, unique_key=unique_key))

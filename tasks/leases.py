@@ -13,50 +13,20 @@ import threading
 import time
 import uuid
 from collections import Counter
+from pathlib import Path
 
 from dramatiq.errors import ActorNotFound, ConnectionClosed
 from dramatiq.message import Message
 
+from bayflow.queries import load
 from tasks import periodic
 from tasks.db import Link
-from tasks.enqueue import NOTIFY, JobRow, insert_rows
+from tasks.enqueue import JobRow, insert_rows
+from tasks.listener import notify
 
 logger = logging.getLogger(__name__)
 
-RENEW = """
-update public.job_queue j set lease_expires_at = now() + %s * interval '1 second'
-  from (select j2.id from public.job_queue j2
-          join unnest(%s::bigint[], %s::uuid[]) as a(id, token) on j2.id = a.id and j2.lease_token = a.token
-         where j2.status = 'running'
-           for update of j2 skip locked) held
- where j.id = held.id
-"""
-
-# Claims lost to dead workers are the attempts that Retries did not account for
-# (options.retries counts the claims that ended in a requested retry).
-RESCUE = """
-with expired as (
-  select id, attempts - coalesce((message #>> '{options,retries}')::int, 0) as lost
-    from public.job_queue
-   where status = 'running' and lease_expires_at < now() and actor = any(%(actors)s)
-     for update skip locked
-)
-update public.job_queue j
-   set status = case when e.lost >= j.max_attempts then 'failed' else 'queued' end,
-       finished_at = case when e.lost >= j.max_attempts then now() end,
-       last_error = format('lease of %%s expired during attempt %%s (%%s of %%s allowed claims lost):'
-                           ' the worker died or lost the database', j.lease_owner, j.attempts, e.lost, j.max_attempts),
-       run_at = now(), lease_owner = null, lease_token = null, lease_expires_at = null, updated_at = now()
-  from expired e
- where j.id = e.id
-returning j.queue, j.status, j.message::text
-"""
-
-PURGE = """
-with old as (select id from public.job_queue where finished_at < now() - %s * interval '1 second' limit 5000)
-delete from public.job_queue j using old where j.id = old.id
-"""
-PURGE_RESULTS = "delete from public.job_results where expires_at < now()"
+queries = load(Path(__file__).with_name("sql") / "leases.sql")
 
 PURGE_EVERY_S = 60.0
 PERIODIC_EVERY_S = 1.0
@@ -69,10 +39,8 @@ def rescue_expired(conn, broker) -> int:
     on_retry_exhausted actor (message option, else actor option) is sent a message as
     dramatiq's Retries sends one, in the same transaction.
     """
-    rows = conn.execute(RESCUE, {"actors": sorted(broker.actors)}).fetchall()
-    queued = sorted({q for q, status, _ in rows if status == "queued"})
-    if queued:
-        conn.execute(NOTIFY, (queued,))
+    rows = conn.execute(queries.rescue_expired.psycopg, {"actors": sorted(broker.actors)}).fetchall()
+    notify(conn, {q for q, status, _ in rows if status == "queued"})
     exhausted = [_retry_exhausted(broker, Message.decode(text.encode())) for _, status, text in rows
                  if status == "failed"]
     insert_rows(conn, [JobRow.of(m) for m in exhausted if m is not None])
@@ -173,7 +141,8 @@ class Leases(threading.Thread):
         jobs = self.unfinished()
         if jobs:
             with self.link.transaction() as conn:
-                conn.execute(RENEW, (self.lease_s, [j.job_id for j in jobs], [j.lease_token for j in jobs]))
+                conn.execute(queries.renew_leases.psycopg, {
+                    "lease_s": self.lease_s, "ids": [j.job_id for j in jobs], "tokens": [j.lease_token for j in jobs]})
 
     def rescue(self) -> None:
         with self.link.transaction() as conn:
@@ -183,8 +152,8 @@ class Leases(threading.Thread):
 
     def purge(self) -> None:
         with self.link.transaction() as conn:
-            conn.execute(PURGE, (self.retention_s,))
-            conn.execute(PURGE_RESULTS)
+            conn.execute(queries.purge_finished_jobs.psycopg, {"retention_s": self.retention_s})
+            conn.execute(queries.purge_expired_results.psycopg)
 
     def periodic(self) -> None:
         with self.link.transaction() as conn:

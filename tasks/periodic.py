@@ -13,12 +13,16 @@ has not started yet coalesces with it.
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone as utc_zone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from croniter import croniter
 from dramatiq import Message
 
+from bayflow.queries import load
 from tasks.enqueue import JobRow, insert_rows
+
+queries = load(Path(__file__).with_name("sql") / "periodic.sql")
 
 
 @dataclass(frozen=True)
@@ -56,26 +60,6 @@ def next_tick(cron: str, timezone: str, after: datetime) -> datetime:
     return croniter(cron, local).get_next(datetime).astimezone(utc_zone.utc)
 
 
-SYNC = """
-insert into public.periodic_schedules (name, cron, timezone, actor, queue, args, kwargs, next_run_at)
-values (%s, %s, %s, %s, %s, %s::jsonb, %s::jsonb, %s)
-on conflict (name) do update
-   set actor = excluded.actor, queue = excluded.queue, args = excluded.args, kwargs = excluded.kwargs,
-       cron = excluded.cron, timezone = excluded.timezone, updated_at = now(),
-       next_run_at = case when (periodic_schedules.cron, periodic_schedules.timezone)
-                               = (excluded.cron, excluded.timezone)
-                          then periodic_schedules.next_run_at else excluded.next_run_at end
-"""
-
-DUE = """
-select name, cron, timezone, actor, queue, args, kwargs, next_run_at, now()
-  from public.periodic_schedules
- where next_run_at <= now()
-   for update skip locked
-"""
-
-ADVANCE = "update public.periodic_schedules set next_run_at = %s, last_run_at = %s, updated_at = now() where name = %s"
-
 _synced: set[str] = set()
 
 
@@ -84,18 +68,21 @@ def sync(conn) -> None:
     now = datetime.now(utc_zone.utc)
     for s in schedules.values():
         if s.name not in _synced:
-            conn.execute(SYNC, (s.name, s.cron, s.timezone, s.actor_name, s.queue_name, json.dumps(list(s.args)),
-                                json.dumps(s.kwargs), next_tick(s.cron, s.timezone, now)))
+            conn.execute(queries.sync_schedule.psycopg, {
+                "name": s.name, "cron": s.cron, "timezone": s.timezone, "actor": s.actor_name, "queue": s.queue_name,
+                "args": json.dumps(list(s.args)), "kwargs": json.dumps(s.kwargs),
+                "next_run_at": next_tick(s.cron, s.timezone, now)})
             _synced.add(s.name)
 
 
 def fire_due(conn) -> int:
     """Enqueue one job per due schedule and advance it; return how many fired."""
     sync(conn)
-    rows = conn.execute(DUE).fetchall()
+    rows = conn.execute(queries.due_schedules.psycopg).fetchall()
     for name, cron, tz, actor, queue, args, kwargs, tick, now in rows:
         message = Message(queue_name=queue, actor_name=actor, args=tuple(args), kwargs=kwargs,
                           options={"unique_key": f"periodic:{name}", "pipeline_id": f"periodic:{name}:{tick.isoformat()}"})
         insert_rows(conn, [JobRow.of(message)])
-        conn.execute(ADVANCE, (next_tick(cron, tz, now), tick, name))
+        conn.execute(queries.advance_schedule.psycopg,
+                     {"next_run_at": next_tick(cron, tz, now), "last_run_at": tick, "name": name})
     return len(rows)

@@ -9,28 +9,17 @@ process relay at once.
 """
 import logging
 import threading
+from pathlib import Path
 
 from dramatiq import Message
 from dramatiq.middleware import Middleware
 
+from bayflow.queries import load
 from tasks.db import Link
 
 logger = logging.getLogger(__name__)
 
-TAKE = """
-with ready as (
-  select id from public.job_queue
-   where status = 'queued' and run_at <= now()
-   order by priority, run_at
-   limit %s
-   for update skip locked
-)
-update public.job_queue j
-   set status = 'done', attempts = j.attempts + 1, started_at = now(), finished_at = now(), updated_at = now()
-  from ready
- where j.id = ready.id
-returning j.message::text
-"""
+queries = load(Path(__file__).with_name("sql") / "relay.sql")
 
 BATCH = 200
 IDLE_POLL_S = 0.2
@@ -66,7 +55,7 @@ class OutboxRelay(Middleware):
 def relay(link: Link, broker) -> int:
     """Publish up to BATCH due jobs from the outbox; return how many."""
     with link.transaction() as conn:
-        rows = conn.execute(TAKE, (BATCH,)).fetchall()
+        rows = conn.execute(queries.take_due_jobs.psycopg, {"limit": BATCH}).fetchall()
         for (text,) in rows:
             broker.enqueue(Message.decode(text.encode()))
     return len(rows)

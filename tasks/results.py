@@ -4,19 +4,16 @@ A result stored while its job is processed (the Results middleware does so after
 actor returns) is written in the transaction that acks the job.
 """
 import threading
+from pathlib import Path
 
 from dramatiq.results import ResultBackend
 from dramatiq.results.backend import Missing
 
+from bayflow.queries import load
 from tasks.consumer import current_job
 from tasks.db import Link
 
-GET = "select result::text from public.job_results where message_key = %s and expires_at > now()"
-STORE = """
-insert into public.job_results (message_key, result, expires_at)
-values (%s, %s::jsonb, now() + %s * interval '1 millisecond')
-on conflict (message_key) do update set result = excluded.result, expires_at = excluded.expires_at
-"""
+queries = load(Path(__file__).with_name("sql") / "results.sql")
 
 
 class PostgresBackend(ResultBackend):
@@ -32,7 +29,7 @@ class PostgresBackend(ResultBackend):
 
     def _get(self, message_key: str):
         with self._link().transaction() as conn:
-            row = conn.execute(GET, (message_key,)).fetchone()
+            row = conn.execute(queries.get_result.psycopg, {"message_key": message_key}).fetchone()
         return Missing if row is None else self.encoder.decode(row[0].encode())
 
     def _store(self, message_key: str, result, ttl: int) -> None:
@@ -42,4 +39,4 @@ class PostgresBackend(ResultBackend):
             job.results.append((message_key, data, ttl))
             return
         with self._link().transaction() as conn:
-            conn.execute(STORE, (message_key, data, ttl))
+            conn.execute(queries.store_result.psycopg, {"message_key": message_key, "result": data, "ttl_ms": ttl})
