@@ -19,7 +19,7 @@ from api.pagination import Page, Paging
 from api.problems import ProblemError
 from api.queries import load
 from api.schemas.common import INT8_MAX
-from bayflow import queries
+from tasks import job_admin
 
 SQL = load("ops")
 
@@ -94,32 +94,29 @@ async def list_jobs(
     actor: Annotated[str | None, Query(max_length=200)] = None,
     queue: Annotated[str | None, Query(max_length=200)] = None,
 ):
-    rows = (await conn.execute(SQL.list_jobs.text, {**page.keyset("id"), "status": status, "actor": actor,
-                                                    "queue": queue})).all()
+    rows = await job_admin.list_jobs(conn, **page.keyset("id"), status=status, actor=actor, queue=queue)
     return page.page(rows, Job, "id")
 
 
-async def _change(conn, job_id: int, change: queries.Query, allowed: str) -> Job:
-    row = (await conn.execute(change.text, {"id": job_id})).first()
-    if row is not None:
-        await conn.execute(SQL.wake_workers.text, {"queue": row.queue})
-        return Job.model_validate(dict(row._mapping))
-    current = (await conn.execute(SQL.job_status.text, {"id": job_id})).scalar()
-    if current is None:
-        raise ProblemError(404, "Not found", f"no job {job_id}")
-    raise ProblemError(409, "Job state conflict", f"job {job_id} is {current}; only {allowed} jobs qualify")
+async def _change(conn, job_id: int, action: str) -> Job:
+    try:
+        return Job.model_validate(dict((await job_admin.change_job(conn, job_id, action))._mapping))
+    except job_admin.JobNotFound as missing:
+        raise ProblemError(404, "Not found", str(missing)) from None
+    except job_admin.JobStateConflict as conflict:
+        raise ProblemError(409, "Job state conflict", str(conflict)) from None
 
 
 @router.post("/v1/ops/jobs/{job_id}/retry", response_model=Job, dependencies=_ops)
 async def retry_job(conn: Connection, job_id: JobId):
     """Run a failed or cancelled job again, with its attempts reset."""
-    return await _change(conn, job_id, SQL.retry_job, "failed or cancelled")
+    return await _change(conn, job_id, "retry")
 
 
 @router.post("/v1/ops/jobs/{job_id}/cancel", response_model=Job, dependencies=_ops)
 async def cancel_job(conn: Connection, job_id: JobId):
     """Cancel a job that has not started (queued, including retries waiting for their backoff)."""
-    return await _change(conn, job_id, SQL.cancel_job, "queued")
+    return await _change(conn, job_id, "cancel")
 
 
 GAUGES = {
