@@ -1,113 +1,77 @@
-"""Schedule the shop from the database: load open tasks, solve with the pure scheduler,
-save one `schedule_runs` row with its `schedule_items` and write the plan back onto
-the tasks — all written in one transaction.
+"""Schedule the shop from the database: load open tasks, re-optimize the last published schedule
+with the pure scheduler, save one `schedule_runs` row with its `schedule_items` and its diff
+(`schedule_run_moves`), and write the plan back onto the tasks that moved — all written in one
+transaction.
 
-Tasks are read with their `version`; if one changed while the solver ran, nothing is
-written and `StaleSchedule` is raised (run again). In-progress and paused tasks with a
-technician and a planned end occupy their technician and bay until that end; they are not
-re-planned. A blocked task stays as it is, unplaced in the run with its reason; the tasks
-waiting on it (directly or not) are unplaced too, quoting it. The write-back changes the
-status of pending and scheduled tasks only.
+Scope. A partial run frees only the neighbourhood of what changed since the last run: the
+pending `schedule_changes` (triggers, moves, requests) and the tasks of newly planned work
+orders. A full run (requested, nightly, or nothing recorded to answer) re-optimizes every
+task. Both keep tasks starting within BAYFLOW_FROZEN_WINDOW_MINUTES where they are unless
+they became infeasible. The run answers every change pending when it loaded the shop.
+
+Write-back. Only tasks whose placement (or unplaced reason) changed are written: an unmoved
+task keeps its row and `version` as they were. Tasks are read with their `version`; if one
+the run writes changed while the solver ran, nothing is written and `StaleSchedule` is raised
+(run again). In-progress and paused tasks with a technician and a planned end occupy their
+technician and bay until that end; they are never re-planned. A blocked task stays as it
+is, unplaced in the run with its reason; the tasks waiting on it (directly or not) are
+unplaced too, quoting it. The write-back changes the status of pending and scheduled tasks only.
 """
 import json
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bayflow.config import settings
-from scheduler import SolverParameters, solve
+from bayflow.queries import load
+from pipelines.schedule_changes import Names, PendingChange, as_change
 from scheduler.problem import (
     NO_ETA, Assignment, Bay, Lock, Problem, Task, Technician, Weights, Window, WorkOrder, merge, subtract,
 )
+from scheduler.reoptimize import Change, ReoptimizeParameters, reoptimize
 
-SHOP_TIMEZONE = "select timezone from public.shop_settings"
-
-OPEN_TASKS = """
-select t.id, t.name, t.work_order_id, t.duration_minutes, t.required_skill, t.required_bay_type,
-       t.needs_parts, t.parts_ready_at, t.status, t.assigned_technician_id, t.bay_id,
-       t.planned_start, t.planned_end, t.lock_start, t.lock_technician, t.lock_bay, t.version,
-       t.blocked_reason
-  from public.tasks t join public.work_orders w on w.id = t.work_order_id
- where t.status in ('pending', 'scheduled', 'in_progress', 'paused', 'blocked')
-   and w.status not in ('done', 'cancelled')
- order by w.number, t.position, t.id
-"""
-
-WORK_ORDERS = "select id, due_at, priority from public.work_orders where id = any(%s)"
-
-DEPENDENCIES = "select task_id, depends_on_task_id from public.task_dependencies where task_id = any(%s)"
-
-TECHNICIANS = "select id, name, skills from public.technicians where active order by name, id"
-
-BAYS = "select id, name, bay_type from public.bays where active order by name"
-
-CALENDAR = """
-select kind, technician_id, bay_id, starts_at, ends_at, recurrence, recurrence_until
-  from public.calendar_events
- where starts_at < %(end)s
-   and (case when recurrence = 'none' then ends_at > %(start)s
-             else recurrence_until >= (%(start)s::timestamptz - interval '15 days')::date end)
-"""
-
-INSERT_RUN = """
-insert into public.schedule_runs
-  (id, status, objective_value, best_bound, gap, baseline_objective, objective_breakdown, solve_seconds,
-   solver_parameters, input_hash, triggered_by, horizon_start, horizon_end, diagnoses, lateness_minutes,
-   placed_tasks, unplaced_tasks, unplaced_minutes)
-values (%(id)s, %(status)s, %(objective)s, %(best_bound)s, %(gap)s, %(baseline)s, %(breakdown)s, %(seconds)s,
-        %(parameters)s, %(input_hash)s, %(triggered_by)s, %(horizon_start)s, %(horizon_end)s, %(diagnoses)s,
-        %(lateness)s, %(placed)s, %(unplaced)s, %(unplaced_minutes)s)
-"""
-
-INSERT_ITEM = """
-insert into public.schedule_items (run_id, task_id, technician_id, bay_id, starts_at, ends_at, why)
-values (%s, %s, %s, %s, %s, %s, %s)
-"""
-
-# Locked fields are left as they are; a pending task becomes scheduled. (The work order's
-# status follows from its tasks in the database: bayflow.derived_work_order_status.)
-PLAN_TASK = """
-update public.tasks
-   set planned_start = case when lock_start then planned_start else %(start)s end,
-       planned_end = case when lock_start then planned_end else %(end)s end,
-       assigned_technician_id = case when lock_technician then assigned_technician_id else %(technician)s end,
-       bay_id = case when lock_bay then bay_id else %(bay)s end,
-       status = 'scheduled', unplaced_reason = null
- where id = %(id)s and version = %(version)s and status in ('pending', 'scheduled')
-"""
-
-# A task the run could not place loses its stale plan (locked fields stay) and says why.
-UNPLAN_TASK = """
-update public.tasks
-   set planned_start = case when lock_start then planned_start end,
-       planned_end = case when lock_start then planned_end end,
-       assigned_technician_id = case when lock_technician then assigned_technician_id end,
-       bay_id = case when lock_bay then bay_id end,
-       status = 'pending', unplaced_reason = %(reason)s
- where id = %(id)s and version = %(version)s and status in ('pending', 'scheduled')
-"""
+SQL = load(Path(__file__).with_name("sql") / "schedule_run.sql")
 
 
 class StaleSchedule(RuntimeError):
     """A task changed while the solver ran; nothing was written."""
 
 
-def run_schedule(conn, triggered_by: str, *, now: datetime | None = None,
-                 params: SolverParameters | None = None) -> uuid.UUID:
-    """Solve the shop's open tasks and save the run; returns the new schedule_runs id."""
+@dataclass(frozen=True)
+class Written:
+    """A task the run writes back: `before`/`after` its placement (None: unplaced), `reason` the diff's why."""
+
+    task: str
+    before: Assignment | None
+    after: Assignment | None
+    reason: str
+
+
+def run_schedule(conn, triggered_by: str, *, now: datetime | None = None, scope: str | None = None,
+                 time_limit_s: float | None = None) -> uuid.UUID:
+    """Re-optimize the shop and save the run; returns the new schedule_runs id. `scope` forces
+    'full' or 'partial' (default: what the pending changes call for); `time_limit_s` overrides
+    the configured limit of that scope."""
     config = settings()
-    params = params or SolverParameters(config.bayflow_solver_time_limit_s, config.bayflow_solver_workers)
     start = _whole_minute(now or datetime.now(timezone.utc))
     with conn.transaction():  # one consistent snapshot, closed before the solve
         loaded = load_problem(conn, start, config.bayflow_schedule_horizon_days)
-    result = solve(loaded.problem, params)
-    run_id = uuid.uuid4()
+        pending = [PendingChange(*row) for row in conn.execute(SQL.pending_changes.psycopg).fetchall()]
+        changes = _changes(conn, loaded, pending)
     problem = loaded.problem
+    if scope is None:
+        scope = "full" if not changes or any(c.scope == "full" for c in pending) or not problem.previous else "partial"
+    limit = time_limit_s or (config.bayflow_solver_time_limit_s if scope == "full" else config.bayflow_reopt_time_limit_s)
+    result = reoptimize(problem, changes, ReoptimizeParameters(
+        frozen_until=config.bayflow_frozen_window_minutes, time_limit_s=limit, full=scope == "full"))
     unplaced = {t: reasons for t, reasons in result.unscheduled.items() if t not in loaded.in_progress}
     unplaced.update(loaded.held)
+    written = _written(loaded, result, unplaced)
+    run_id = uuid.uuid4()
     with conn.transaction():
-        conn.execute(INSERT_RUN, {
+        conn.execute(SQL.insert_run.psycopg, {
             "id": run_id, "status": result.status, "objective": result.objective, "best_bound": result.best_bound,
             "gap": result.gap, "baseline": result.baseline_objective, "breakdown": json.dumps(result.breakdown()),
             "seconds": result.solve_seconds, "parameters": json.dumps(result.parameters),
@@ -118,25 +82,74 @@ def run_schedule(conn, triggered_by: str, *, now: datetime | None = None,
             "placed": sum(1 for i in result.items if i.task not in loaded.in_progress), "unplaced": len(unplaced),
             "unplaced_minutes": sum(problem.task_by_id[t].duration if t in problem.task_by_id
                                     else loaded.held_minutes[t] for t in unplaced),
+            "scope": scope, "changes": json.dumps([{"kind": p.kind, "reason": c.reason}
+                                                  for p, c in zip(pending, changes)]),
         })
-        rows = []
-        for item in result.items:
-            if item.task in loaded.in_progress:
-                continue
-            rows.append((run_id, item.task, item.technician, item.bay, problem.clock(item.start),
-                         problem.clock(item.end), json.dumps(item.why)))
-            _update(conn, PLAN_TASK, {"id": item.task, "version": loaded.versions[item.task],
-                                      "start": problem.clock(item.start), "end": problem.clock(item.end),
-                                      "technician": item.technician, "bay": item.bay})
-        for task_id, reasons in unplaced.items():  # in-progress ones stay in progress; the diagnoses say why
-            rows.append((run_id, task_id, None, None, None, None, json.dumps(reasons)))
-            if task_id in loaded.blocked:
-                continue  # its technician keeps it, to unblock it
-            _update(conn, UNPLAN_TASK, {"id": task_id, "version": loaded.versions[task_id],
-                                        "reason": "; ".join(reasons)})
+        conn.execute(SQL.answer_changes.psycopg, {"run_id": run_id, "ids": [p.id for p in pending]})
+        for w in written:
+            if w.after is not None:
+                _update(conn, SQL.plan_task.psycopg, {
+                    "id": w.task, "version": loaded.versions[w.task], "start": problem.clock(w.after.start),
+                    "end": problem.clock(w.after.end), "technician": w.after.technician, "bay": w.after.bay})
+            else:
+                _update(conn, SQL.unplan_task.psycopg, {"id": w.task, "version": loaded.versions[w.task],
+                                                        "reason": "; ".join(unplaced[w.task])})
         with conn.cursor() as cur:
-            cur.executemany(INSERT_ITEM, rows)
+            with cur.copy(SQL.copy_items.sql) as copy:
+                for item in result.items:
+                    if item.task not in loaded.in_progress:
+                        copy.write_row((run_id, item.task, item.technician, item.bay, problem.clock(item.start),
+                                        problem.clock(item.end), json.dumps(item.why)))
+                for task_id, reasons in unplaced.items():  # in-progress ones stay in progress; the diagnoses say why
+                    copy.write_row((run_id, task_id, None, None, None, None, json.dumps(reasons)))
+            with cur.copy(SQL.copy_moves.sql) as copy:
+                for w in written:
+                    if w.before != w.after:
+                        copy.write_row((run_id, w.task, *_where(problem, w.before), *_where(problem, w.after),
+                                        w.reason))
     return run_id
+
+
+def _changes(conn, loaded: "LoadedShop", pending: list[PendingChange]) -> list[Change]:
+    """The pending changes with their reasons, then one per work order whose tasks were never placed."""
+    problem = loaded.problem
+    ids = {kind: sorted({i for p in pending for i in getattr(p, kind)}) for kind in ("tasks", "technicians", "bays")}
+    tasks, technicians, bays = conn.execute(SQL.change_names.psycopg, ids).fetchone()
+    tz = ZoneInfo(str(problem.horizon_start.tzinfo))
+    changes = [as_change(p, Names(tasks, technicians, bays), tz) for p in pending]
+    for work_order, task_ids in sorted(loaded.new_tasks.items()):
+        changes.append(Change(f"new work order WO-{loaded.numbers[work_order]}", tasks=frozenset(task_ids),
+                              work_orders=frozenset({work_order})))
+    return changes
+
+
+def _written(loaded: "LoadedShop", result, unplaced: dict[str, list[str]]) -> list[Written]:
+    """The tasks whose placement or unplaced reason the run changes, with the diff's reason for each."""
+    previous = {a.task: a for a in loaded.problem.previous}
+    why = {m.task: m.reason for m in (result.moves or [])}
+    written = []
+    for item in result.items:
+        if item.task in loaded.in_progress:
+            continue
+        after = Assignment(item.task, item.technician, item.bay, item.start, item.end)
+        before = previous.get(item.task)
+        if before != after:
+            written.append(Written(item.task, before, after, why.get(item.task, "placed" if before is None
+                                                                                 else "re-optimized")))
+    for task, reasons in unplaced.items():
+        if task in loaded.blocked:
+            continue  # its technician keeps it, to unblock it
+        before = previous.get(task)
+        status, reason = loaded.unplaced_as[task]
+        if before is not None or status != "pending" or reason != "; ".join(reasons):
+            written.append(Written(task, before, None, why.get(task, "unplaced: " + "; ".join(reasons))))
+    return written
+
+
+def _where(problem: Problem, a: Assignment | None) -> tuple:
+    if a is None:
+        return None, None, None, None
+    return a.technician, a.bay, problem.clock(a.start), problem.clock(a.end)
 
 
 def _update(conn, query: str, values: dict) -> None:
@@ -153,43 +166,51 @@ def _whole_minute(moment: datetime) -> datetime:
 class LoadedShop:
     """The shop as the scheduler sees it. `in_progress`: tasks fixed where they are (in progress or
     paused); `held`: tasks left out of the problem with the reasons they cannot be placed (blocked
-    tasks, in `blocked`, and the open tasks waiting on them), `held_minutes` their durations."""
+    tasks, in `blocked`, and the open tasks waiting on them), `held_minutes` their durations;
+    `unplaced_as`: each task's status and unplaced reason as read; `new_tasks`: per work order, its
+    pending tasks never placed nor tried (a newly planned work order); `numbers`: work order numbers."""
 
     def __init__(self, problem: Problem, versions: dict[str, int], in_progress: set[str],
-                 held: dict[str, list[str]], blocked: set[str], held_minutes: dict[str, int]):
+                 held: dict[str, list[str]], blocked: set[str], held_minutes: dict[str, int],
+                 unplaced_as: dict[str, tuple[str, str | None]], new_tasks: dict[str, list[str]],
+                 numbers: dict[str, int]):
         self.problem, self.versions, self.in_progress = problem, versions, in_progress
         self.held, self.blocked, self.held_minutes = held, blocked, held_minutes
+        self.unplaced_as, self.new_tasks, self.numbers = unplaced_as, new_tasks, numbers
 
 
 def load_problem(conn, start: datetime, days: int) -> LoadedShop:
-    """The pure `Problem` for the shop's open tasks over [start, start + days)."""
+    """The pure `Problem` for the shop's open tasks over [start, start + days); `previous` is the
+    published schedule: the scheduled tasks where they are planned."""
     end = start + timedelta(days=days)
     horizon = days * 1440
 
     def minute(moment: datetime) -> int:
         return int((moment - start).total_seconds() // 60)
 
-    tz = ZoneInfo(conn.execute(SHOP_TIMEZONE).fetchone()[0])
-    task_rows = conn.execute(OPEN_TASKS).fetchall()
+    tz = ZoneInfo(conn.execute(SQL.shop_timezone.psycopg).fetchone()[0])
+    task_rows = conn.execute(SQL.open_tasks.psycopg).fetchall()
     ids = [r[0] for r in task_rows]
     preds: dict = {}
-    for task_id, dep in conn.execute(DEPENDENCIES, (ids,)).fetchall():
+    for task_id, dep in conn.execute(SQL.dependencies.psycopg, {"ids": ids}).fetchall():
         preds.setdefault(str(task_id), []).append(str(dep))
     open_ids = {str(i) for i in ids}
 
     shifts, time_off, downtime = {}, {}, {}
-    for kind, tech, bay, s, e, recurrence, until in conn.execute(CALENDAR, {"start": start, "end": end}).fetchall():
+    for kind, tech, bay, s, e, recurrence, until in conn.execute(SQL.calendar.psycopg,
+                                                                 {"start": start, "end": end}).fetchall():
         target = {"shift": shifts, "time_off": time_off, "bay_downtime": downtime}[kind]
         key = str(tech or bay)
         for os, oe in occurrences(s, e, recurrence, until, tz, start, end):
             target.setdefault(key, []).append(Window(minute(os), minute(oe)))
 
     held, blocked, held_minutes = _held(task_rows, preds)
-    tasks, versions, in_progress, busy = [], {}, set(), {}
+    tasks, versions, in_progress, busy, unplaced_as, new_tasks = [], {}, set(), {}, {}, {}
     for (tid, name, wo, duration, skill, bay_type, needs_parts, parts_at, status, tech, bay,
-         p_start, p_end, lock_start, lock_tech, lock_bay, version, _reason) in task_rows:
+         p_start, p_end, lock_start, lock_tech, lock_bay, version, _blocked, unplaced_reason) in task_rows:
         tid = str(tid)
         versions[tid] = version
+        unplaced_as[tid] = (status, unplaced_reason)
         if tid in held:
             continue
         if status in ("in_progress", "paused"):  # a paused task keeps its technician, bay and time
@@ -200,6 +221,8 @@ def load_problem(conn, start: datetime, days: int) -> LoadedShop:
             tasks.append(Task(tid, name, str(wo), minute(p_end), skill, bay_type, None, (),
                               Lock(0, str(tech), str(bay) if bay else None)))
             continue
+        if status == "pending" and p_start is None and unplaced_reason is None:
+            new_tasks.setdefault(str(wo), []).append(tid)
         parts = (NO_ETA if parts_at is None else minute(parts_at)) if needs_parts else None
         lock = Lock(minute(p_start) if lock_start else None, str(tech) if lock_tech else None,
                     str(bay) if lock_bay else None)
@@ -215,7 +238,7 @@ def load_problem(conn, start: datetime, days: int) -> LoadedShop:
             previous.append(Assignment(str(tid), str(tech), str(bay) if bay else None, minute(p_start), minute(p_end)))
 
     technicians = []
-    for tid, name, skills in conn.execute(TECHNICIANS).fetchall():
+    for tid, name, skills in conn.execute(SQL.technicians.psycopg).fetchall():
         key = str(tid)
         own = shifts.get(key)
         windows = None
@@ -225,14 +248,16 @@ def load_problem(conn, start: datetime, days: int) -> LoadedShop:
             windows = merge([*windows, *busy[key]])
         technicians.append(Technician(key, name, frozenset(skills), windows, merge(time_off.get(key, []))))
     bays = [Bay(str(b), name, bay_type, merge(downtime.get(str(b), [])))
-            for b, name, bay_type in conn.execute(BAYS).fetchall()]
+            for b, name, bay_type in conn.execute(SQL.bays.psycopg).fetchall()]
     wo_ids = sorted({t.work_order for t in tasks})
-    work_orders = [WorkOrder(str(w), None if due is None else minute(due), priority)
-                   for w, due, priority in conn.execute(WORK_ORDERS, ([uuid.UUID(w) for w in wo_ids],)).fetchall()]
+    work_orders, numbers = [], {}
+    for w, due, priority, number in conn.execute(SQL.work_orders.psycopg, {"ids": wo_ids}).fetchall():
+        work_orders.append(WorkOrder(str(w), None if due is None else minute(due), priority))
+        numbers[str(w)] = number
     weights = Weights(**settings().bayflow_schedule_weights)
     # The horizon starts at `start` on the shop's clock, so reasons read in shop-local time.
     problem = Problem(start.astimezone(tz), horizon, technicians, bays, work_orders, tasks, previous, weights)
-    return LoadedShop(problem, versions, in_progress, held, blocked, held_minutes)
+    return LoadedShop(problem, versions, in_progress, held, blocked, held_minutes, unplaced_as, new_tasks, numbers)
 
 
 def _held(task_rows, preds: dict[str, list[str]]) -> tuple[dict[str, list[str]], set[str], dict[str, int]]:
