@@ -85,6 +85,17 @@ class Assignment:
 
 
 @dataclass(frozen=True)
+class Change:
+    """One thing that changed since the previous schedule, and the items it concerns (a
+    re-optimization frees the schedule around them, `reoptimize.py`)."""
+    reason: str  # for people: "'Replace pads' running 60 min over", "Ana's time off"
+    tasks: frozenset[str] = frozenset()
+    technicians: frozenset[str] = frozenset()
+    bays: frozenset[str] = frozenset()
+    work_orders: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class Weights:
     """Objective weights, each multiplying one named term (see README)."""
     tardiness: int = 10
