@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 from bayflow.config import settings
 from bayflow.queries import load
 from pipelines.schedule_changes import Names, PendingChange, as_change
+from scheduler import SolverParameters, solve
 from scheduler.problem import (
     NO_ETA, Assignment, Bay, Lock, Problem, Task, Technician, Weights, Window, WorkOrder, merge, subtract,
 )
@@ -64,8 +65,12 @@ def run_schedule(conn, triggered_by: str, *, now: datetime | None = None, scope:
     if scope is None:
         scope = "full" if not changes or any(c.scope == "full" for c in pending) or not problem.previous else "partial"
     limit = time_limit_s or (config.bayflow_solver_time_limit_s if scope == "full" else config.bayflow_reopt_time_limit_s)
-    result = reoptimize(problem, changes, ReoptimizeParameters(
-        frozen_until=config.bayflow_frozen_window_minutes, time_limit_s=limit, full=scope == "full"))
+    if problem.previous:
+        result = reoptimize(problem, changes, ReoptimizeParameters(
+            frozen_until=config.bayflow_frozen_window_minutes, time_limit_s=limit, full=scope == "full",
+            num_workers=config.bayflow_solver_workers))
+    else:  # nothing published yet: nothing to keep, a solve from scratch
+        result = solve(problem, SolverParameters(limit, config.bayflow_solver_workers))
     unplaced = {t: reasons for t, reasons in result.unscheduled.items() if t not in loaded.in_progress}
     unplaced.update(loaded.held)
     written = _written(loaded, result, unplaced)
