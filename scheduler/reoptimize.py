@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
-from scheduler import empty_shop, objective
+from scheduler import objective
 from scheduler.diagnose import diagnose, release_time
 from scheduler.explain import Explainer
 from scheduler.greedy import resource_timelines
@@ -42,7 +42,7 @@ from scheduler.pools import BayPools
 from scheduler.problem import Assignment, Change, Lock, Problem, Task
 from scheduler.result import Diagnosis, Moved, Result, ScheduledTask
 from scheduler.sequence import SequenceSchedule, insert
-from scheduler.solver import SolverParameters, input_hash, solve
+from scheduler.solver import STATUS, SolverParameters, input_hash, solve
 
 __all__ = ["Change", "Moved", "ReoptimizeParameters", "reoptimize", "repair", "insert_displaced", "diff", "changes_from_previous"]
 
@@ -51,6 +51,8 @@ WIDEN_FACTOR = 3  # the widened neighbourhood's window, in windows
 INSERT_BAYS = 3  # bays tried per position when inserting a displaced task: the ones free soonest
 CP_SAT_MAX_TASKS = 60  # neighbourhoods up to this size get a CP-SAT pass after the local search
 CP_SAT_MIN_S = 0.05  # ... when this much time is left
+CP_SAT_S = 0.5  # at most
+LS_S = 0.1  # the local search's share before CP-SAT
 
 
 @dataclass(frozen=True)
@@ -83,20 +85,24 @@ def reoptimize(problem: Problem, changes: list[Change], params: ReoptimizeParame
     diagnoses = diagnose(problem)
     excluded = {d.task for d in diagnoses}
     tasks = [t for t in problem.tasks if t.id not in excluded]
-    changed = changed_tasks(problem, changes)
-    repaired = repair(problem, tasks, changed)
+    repaired = repair(problem, tasks, changed_tasks(problem, changes))
     frozen = {t for t in repaired.kept if problem.previous_by_task[t].start < params.frozen_until}
-    warm = insert_displaced(problem, tasks, repaired, frozen)
-    first = time.perf_counter() - started
-    if params.full:
-        return _full(problem, changes, params, tasks, warm, frozen, started, first)
-
     hood = Neighbourhood(problem, tasks, changes, params, frozen)
-    free = hood.around(warm, params.window_minutes)
-    best, stats = _search(problem, tasks, warm, free, deadline, params)
+    if params.full:
+        warm, _ = insert_displaced(problem, tasks, repaired, set(repaired.placed) - frozen)
+        return _full(problem, changes, params, tasks, warm, frozen, started, time.perf_counter() - started)
+
+    free = hood.around(repaired.placed, params.window_minutes)
+    warm, lost = insert_displaced(problem, tasks, repaired, free)
     widened: str | bool = False
-    reason = hood.cannot_absorb(best) or hood.later_than_before(best)
-    if reason and time.perf_counter() < deadline:
+    if lost:  # the neighbourhood cannot absorb the change
+        wider = free | hood.around(warm, WIDEN_FACTOR * params.window_minutes, hood.eligible_techs(lost))
+        wide_warm, wide_lost = insert_displaced(problem, tasks, repaired, wider)
+        if len(wide_lost) < len(lost):
+            warm, free, widened = wide_warm, wider, f"{len(lost)} task(s) found no place in the neighbourhood"
+    first = time.perf_counter() - started
+    best, stats = _search(problem, tasks, warm, free, deadline, params)
+    if not widened and (reason := hood.later_than_before(best)) and time.perf_counter() < deadline:
         wider = free | hood.around(best, WIDEN_FACTOR * params.window_minutes, hood.late_techs(best))
         if wider != free:
             candidate, more = _search(problem, tasks, best, wider, deadline, params)
@@ -104,7 +110,7 @@ def reoptimize(problem: Problem, changes: list[Change], params: ReoptimizeParame
                 best, free, widened = candidate, wider, reason
                 stats = _add(stats, more)
     parameters = {**params.to_dict(), "source": "reoptimize", "neighbourhood": len(free), "widened": widened,
-                  "changes": [c.reason for c in changes], "local_search": stats}
+                  "changes": [c.reason for c in changes], "search": stats}
     return _result(problem, tasks, diagnoses, best, changes, parameters, started, first)
 
 
@@ -139,8 +145,7 @@ def repair(problem: Problem, tasks: list[Task], changed: set[str] = frozenset())
         task = by_id.get(a.task)
         if task is None or task.id in placed or task.lock.start is not None:
             continue
-        places = _places(problem, task, a)
-        if (task.id not in changed and places and places[0] == (a.technician, a.bay)
+        if (task.id not in changed and _allowed(problem, task, a.technician, a.bay)
                 and a.start >= release_time(task) and all(p in placed and placed[p].end <= a.start
                                                           for p in task.predecessors)
                 and free(a.technician, a.bay, a.start, task.duration)):
@@ -150,6 +155,18 @@ def repair(problem: Problem, tasks: list[Task], changed: set[str] = frozenset())
     kept = {t for t, a in placed.items()
             if (b := problem.previous_by_task.get(t)) is not None and _place(a) == _place(b)}
     return Repaired(placed, displaced, kept)
+
+
+def _allowed(problem: Problem, task: Task, tech: str, bay: str | None) -> bool:
+    """Whether `task` may be on `tech` and `bay` (skill, bay type, locks)."""
+    technician = problem.tech_by_id.get(tech)
+    if technician is None or (task.skill is not None and task.skill not in technician.skills):
+        return False
+    if task.lock.technician not in (None, tech) or task.lock.bay not in (None, bay):
+        return False
+    if task.bay_type is None:
+        return bay is None
+    return bay in problem.bay_by_id and problem.bay_by_id[bay].type == task.bay_type
 
 
 def _places(problem: Problem, task: Task, before: Assignment | None) -> list[tuple[str, str | None]]:
@@ -162,16 +179,15 @@ def _places(problem: Problem, task: Task, before: Assignment | None) -> list[tup
     return pairs
 
 
-def insert_displaced(problem: Problem, tasks: list[Task], repaired: Repaired, frozen: set[str]
-                      ) -> dict[str, Assignment]:
-    """The repaired schedule with each displaced or new task inserted where it costs least
-    (pushing what follows it), predecessors first; frozen tasks do not move."""
-    placed_before = set(repaired.placed)
-    todo = [t for t in tasks if t.id not in placed_before]
+def insert_displaced(problem: Problem, tasks: list[Task], repaired: Repaired, free: set[str]
+                     ) -> tuple[dict[str, Assignment], list[str]]:
+    """The repaired schedule with each displaced or new task inserted where it costs least,
+    predecessors first, pushing what follows it among the `free` tasks (the others stay where
+    they are); and the tasks that found no place."""
+    todo = [t for t in tasks if t.id not in repaired.placed]
     if not todo:
-        return dict(repaired.placed)
-    fixed = {t: repaired.placed[t] for t in frozen}
-    s = SequenceSchedule(problem, tasks, fixed)
+        return dict(repaired.placed), []
+    s = SequenceSchedule(problem, tasks, {t: a for t, a in repaired.placed.items() if t not in free})
     if not s.load(repaired.placed):
         raise RuntimeError("the repaired schedule breaks a hard constraint")
     order = {t.id: i for i, t in enumerate(problem.tasks)}
@@ -182,10 +198,10 @@ def insert_displaced(problem: Problem, tasks: list[Task], repaired: Repaired, fr
         for task in list(waiting):
             if any(p not in s.start for p in s.preds[task.id]):
                 continue
-            waiting.remove(task)
             if _insert_best(s, task):
+                waiting.remove(task)
                 progress = True
-    return s.placed()
+    return s.placed(), [t.id for t in waiting]
 
 
 def _insert_best(s: SequenceSchedule, task: Task) -> bool:
@@ -254,7 +270,6 @@ class Neighbourhood:
         self.changed |= {t for t in self.tasks if t not in problem.previous_by_task}
         self.resources = {("tech", x) for c in changes for x in c.technicians}
         self.resources |= {("bay", x) for c in changes for x in c.bays}
-        self.placed_before = set(problem.previous_by_task) & set(self.tasks)
 
     def core(self, placed: dict[str, Assignment]) -> set[str]:
         """The changed tasks, those whose place differs from the previous schedule, their work
@@ -298,9 +313,8 @@ class Neighbourhood:
         return lock.start is None or lock.technician is None or (self.tasks[t].bay_type is not None
                                                                 and lock.bay is None)
 
-    def cannot_absorb(self, placed: dict[str, Assignment]) -> str | None:
-        lost = [t for t in self.placed_before | self.changed if t not in placed]
-        return f"{len(lost)} task(s) found no place in the neighbourhood" if lost else None
+    def eligible_techs(self, ids: list[str]) -> set[str]:
+        return {x.id for t in ids for x in self.problem.eligible_techs(self.tasks[t])}
 
     def later_than_before(self, placed: dict[str, Assignment]) -> str | None:
         later = self._later(placed)
@@ -313,8 +327,7 @@ class Neighbourhood:
 
     def late_techs(self, placed: dict[str, Assignment]) -> set[str]:
         """The technicians who could do the tasks of the work orders later than before."""
-        return {x.id for wo in self._later(placed) for t in self.by_wo[wo]
-                for x in self.problem.eligible_techs(self.tasks[t])}
+        return self.eligible_techs([t for wo in self._later(placed) for t in self.by_wo[wo]])
 
 
 def _place(a: Assignment | None) -> tuple | None:
@@ -323,20 +336,24 @@ def _place(a: Assignment | None) -> tuple | None:
 
 def _search(problem: Problem, tasks: list[Task], start: dict[str, Assignment], free: set[str], deadline: float,
             params: ReoptimizeParameters) -> tuple[dict[str, Assignment], dict]:
-    """Local search on `free`, then a CP-SAT pass on it with everything else fixed."""
-    placed, stats = improve(problem, tasks, start, deadline, seed=params.random_seed, free=free, perturb=False)
-    out = {"evaluated": stats.evaluated, "kept": stats.kept, "cp_sat": False}
+    """A local search descent on `free` (at most `LS_S`), then CP-SAT on it, everything else fixed."""
+    began = time.perf_counter()
+    placed, stats = improve(problem, tasks, start, min(deadline, began + LS_S), seed=params.random_seed, free=free,
+                            perturb=False)
+    out = {"evaluated": stats.evaluated, "kept": stats.kept, "local_search_s": round(time.perf_counter() - began, 3)}
     left = deadline - time.perf_counter()
     ids = [t for t in free if t in placed]
     if 2 <= len(ids) <= CP_SAT_MAX_TASKS and left >= CP_SAT_MIN_S:
-        solved = _cp_sat(problem, [problem.task_by_id[t] for t in ids], placed, left, params)
+        solved, code, wall = _cp_sat(problem, [problem.task_by_id[t] for t in ids], placed, min(left, CP_SAT_S),
+                                     params)
+        out.update(cp_sat=STATUS[code], cp_sat_s=round(wall, 3))
         if solved is not None and _key(problem, solved) < _key(problem, placed):
-            placed, out["cp_sat"] = solved, True
+            placed = solved
     return placed, out
 
 
 def _cp_sat(problem: Problem, freed: list[Task], placed: dict[str, Assignment], seconds: float,
-            params: ReoptimizeParameters) -> dict[str, Assignment] | None:
+            params: ReoptimizeParameters) -> tuple[dict[str, Assignment] | None, int, float]:
     """`freed` re-solved by CP-SAT, every other placed task fixed, hinted with `placed`."""
     ids = {t.id for t in freed}
     model = cp_model.CpModel()
@@ -349,9 +366,9 @@ def _cp_sat(problem: Problem, freed: list[Task], placed: dict[str, Assignment], 
     solver = cp_model.CpSolver()
     p = solver.parameters
     p.max_time_in_seconds, p.num_workers, p.random_seed = seconds, params.num_workers, params.random_seed
-    if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    return {**placed, **read_solution(solver, v)}
+    code = solver.solve(model)
+    found = {**placed, **read_solution(solver, v)} if code in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
+    return found, code, solver.wall_time
 
 
 def _key(problem: Problem, placed: dict[str, Assignment]) -> tuple[int, int]:
@@ -365,8 +382,7 @@ def _gains(problem: Problem, narrow: dict[str, Assignment], wide: dict[str, Assi
 
 
 def _add(a: dict, b: dict) -> dict:
-    return {"evaluated": a["evaluated"] + b["evaluated"], "kept": a["kept"] + b["kept"],
-            "cp_sat": a["cp_sat"] or b["cp_sat"]}
+    return {"first": a, "widened": b}
 
 
 def _full(problem: Problem, changes: list[Change], params: ReoptimizeParameters, tasks: list[Task],
@@ -398,8 +414,6 @@ def _result(problem: Problem, tasks: list[Task], diagnoses: list[Diagnosis], pla
     items = [ScheduledTask(a.task, a.technician, a.bay, a.start, a.end, explainer.why(a.task))
              for a in sorted(placed.values(), key=lambda a: (a.start, a.task))]
     value = objective.total(terms)
-    kept = [t for t in tasks if t.id in placed]
-    bound = empty_shop.lower_bound(problem, kept) if kept else 0
     why_not: dict[str, list[str]] = {}
     for d in diagnoses:
         if d.task is not None:
@@ -407,7 +421,7 @@ def _result(problem: Problem, tasks: list[Task], diagnoses: list[Diagnosis], pla
     return Result(
         status="feasible",
         objective=value,
-        best_bound=float(min(bound, value)),
+        best_bound=None,  # a neighbourhood's search proves nothing about the whole shop
         terms=terms,
         solve_seconds=time.perf_counter() - started,
         first_solution_seconds=round(first, 3),
@@ -529,17 +543,11 @@ def changes_from_previous(problem: Problem) -> list[Change]:
 
 
 def _still_holds(problem: Problem, task: Task, a: Assignment) -> bool:
-    tech = problem.tech_by_id.get(a.technician)
-    if tech is None or (task.skill is not None and task.skill not in tech.skills):
-        return False
-    if task.lock.technician not in (None, a.technician) or task.lock.bay not in (None, a.bay):
+    """Whether `a` is still allowed for `task` on its own (others' places aside)."""
+    if not _allowed(problem, task, a.technician, a.bay):
         return False
     if task.lock.start not in (None, a.start) or a.start < release_time(task):
         return False
-    if not any(w.contains(a.start, a.end) for w in problem.available(tech)):
-        return False
-    if task.bay_type is None:
-        return True
     bay = problem.bay_by_id.get(a.bay)
-    return bay is not None and bay.type == task.bay_type and any(
-        w.contains(a.start, a.end) for w in problem.bay_open(bay))
+    return any(w.contains(a.start, a.end) for w in problem.available(problem.tech_by_id[a.technician])) and (
+        bay is None or any(w.contains(a.start, a.end) for w in problem.bay_open(bay)))
