@@ -53,6 +53,7 @@ CP_SAT_MAX_TASKS = 60  # neighbourhoods up to this size get a CP-SAT pass after 
 CP_SAT_MIN_S = 0.05  # ... when this much time is left
 CP_SAT_S = 0.5  # at most
 LS_S = 0.1  # the local search's share before CP-SAT
+PARTIAL_S = 2.0  # at most, for the partial re-optimization that starts a full one
 
 
 @dataclass(frozen=True)
@@ -88,9 +89,11 @@ def reoptimize(problem: Problem, changes: list[Change], params: ReoptimizeParame
     repaired = repair(problem, tasks, changed_tasks(problem, changes))
     frozen = {t for t in repaired.kept if problem.previous_by_task[t].start < params.frozen_until}
     hood = Neighbourhood(problem, tasks, changes, params, frozen)
-    if params.full:
-        warm, _ = insert_displaced(problem, tasks, repaired, set(repaired.placed) - frozen)
-        return _full(problem, changes, params, tasks, warm, frozen, started, time.perf_counter() - started)
+    if params.full:  # the partial re-optimization's schedule is the full search's first one
+        partial = replace(params, full=False, time_limit_s=min(PARTIAL_S, params.time_limit_s / 4))
+        first = reoptimize(problem, changes, partial)
+        warm = {i.task: Assignment(i.task, i.technician, i.bay, i.start, i.end) for i in first.items}
+        return _full(problem, changes, params, tasks, warm, frozen, started, first.solve_seconds)
 
     free = hood.around(repaired.placed, params.window_minutes)
     warm, lost = insert_displaced(problem, tasks, repaired, free)
