@@ -48,11 +48,13 @@ __all__ = ["Change", "Moved", "ReoptimizeParameters", "reoptimize", "repair", "i
 
 CLEAR_GAIN = 0.002  # share of the objective a wider neighbourhood must gain to be kept
 WIDEN_FACTOR = 3  # the widened neighbourhood's window, in windows
+INSERT_SHARE = 0.25  # of the time limit, at most, for inserting with the pushes outside the neighbourhood
 INSERT_BAYS = 3  # bays tried per position when inserting a displaced task: the ones free soonest
 CP_SAT_MAX_TASKS = 60  # neighbourhoods up to this size get a CP-SAT pass after the local search
 CP_SAT_MIN_S = 0.05  # ... when this much time is left
 CP_SAT_S = 0.5  # at most
 LS_S = 0.1  # the local search's share before CP-SAT
+WIDE_LS_S = 0.3  # ... in a widened neighbourhood, where it also perturbs
 PARTIAL_S = 2.0  # at most, for the partial re-optimization that starts a full one
 
 
@@ -98,17 +100,22 @@ def reoptimize(problem: Problem, changes: list[Change], params: ReoptimizeParame
     free = hood.around(repaired.placed, params.window_minutes)
     warm, lost = insert_displaced(problem, tasks, repaired, free)
     widened: str | bool = False
-    if lost:  # the neighbourhood cannot absorb the change
-        wider = free | hood.around(warm, WIDEN_FACTOR * params.window_minutes, hood.eligible_techs(lost))
-        wide_warm, wide_lost = insert_displaced(problem, tasks, repaired, wider)
-        if len(wide_lost) < len(lost):
-            warm, free, widened = wide_warm, wider, f"{len(lost)} task(s) found no place in the neighbourhood"
+    if len(repaired.placed) < len(tasks):  # displaced or new tasks to insert: may pushing tasks outside pay?
+        todo = [t.id for t in tasks if t.id not in repaired.placed]
+        pushable = free | hood.around(repaired.placed, WIDEN_FACTOR * params.window_minutes, hood.eligible_techs(todo))
+        wide_warm, wide_lost = insert_displaced(problem, tasks, repaired, pushable,
+                                                started + INSERT_SHARE * params.time_limit_s)
+        if wide_warm is not None and _gains(problem, warm, wide_warm):
+            pushed = {t for t, a in wide_warm.items() if t not in free and _place(a) != _place(repaired.placed.get(t))}
+            reason = (f"{len(lost)} task(s) found no place in the neighbourhood" if len(wide_lost) < len(lost)
+                      else f"inserting pushed {len(pushed)} task(s) outside the neighbourhood")
+            warm, free, widened = wide_warm, free | pushed, reason
     first = time.perf_counter() - started
     best, stats = _search(problem, tasks, warm, free, deadline, params)
     if not widened and (reason := hood.later_than_before(best)) and time.perf_counter() < deadline:
         wider = free | hood.around(best, WIDEN_FACTOR * params.window_minutes, hood.late_techs(best))
         if wider != free:
-            candidate, more = _search(problem, tasks, best, wider, deadline, params)
+            candidate, more = _search(problem, tasks, best, wider, deadline, params, perturb=True)
             if _gains(problem, best, candidate):
                 best, free, widened = candidate, wider, reason
                 stats = _add(stats, more)
@@ -182,11 +189,12 @@ def _places(problem: Problem, task: Task, before: Assignment | None) -> list[tup
     return pairs
 
 
-def insert_displaced(problem: Problem, tasks: list[Task], repaired: Repaired, free: set[str]
-                     ) -> tuple[dict[str, Assignment], list[str]]:
+def insert_displaced(problem: Problem, tasks: list[Task], repaired: Repaired, free: set[str],
+                     deadline: float = float("inf")) -> tuple[dict[str, Assignment] | None, list[str]]:
     """The repaired schedule with each displaced or new task inserted where it costs least,
     predecessors first, pushing what follows it among the `free` tasks (the others stay where
-    they are); and the tasks that found no place."""
+    they are); and the tasks that found no place. (None, []) if `time.perf_counter()` passes
+    `deadline` first."""
     todo = [t for t in tasks if t.id not in repaired.placed]
     if not todo:
         return dict(repaired.placed), []
@@ -199,6 +207,8 @@ def insert_displaced(problem: Problem, tasks: list[Task], repaired: Repaired, fr
     while progress:
         progress = False
         for task in list(waiting):
+            if time.perf_counter() > deadline:
+                return None, []
             if any(p not in s.start for p in s.preds[task.id]):
                 continue
             if _insert_best(s, task):
@@ -213,6 +223,7 @@ def _insert_best(s: SequenceSchedule, task: Task) -> bool:
     free slot; on the bays free soonest. False if it fits nowhere."""
     t = task.id
     earliest = max([s.release[t]] + [s.start[p] + s.duration[p] for p in s.preds[t]])
+    before = s.problem.previous_by_task.get(t)
     techs, bays = resource_timelines(s.problem)
     for a in s.placed().values():
         techs[a.technician].reserve(a.start, a.end, a.task)
@@ -229,6 +240,9 @@ def _insert_best(s: SequenceSchedule, task: Task) -> bool:
         p = bisect.bisect_left(starts, earliest)
         free_at = techs[tech].earliest_fit(earliest, task.duration)
         positions = {p - 1, p, p + 1, len(seq)}
+        if before is not None and before.start > earliest:  # around where it was: what a dispatcher expects
+            q = bisect.bisect_left(starts, before.start)
+            positions |= {q - 1, q, q + 1}
         if free_at is not None:
             positions.add(bisect.bisect_left(starts, free_at))
         for j in sorted(i for i in positions if 0 <= i <= len(seq)):
@@ -302,7 +316,8 @@ class Neighbourhood:
         for r in self.resources:  # a changed resource none of the core is on: from the frozen window on
             spans.setdefault(r, [(self.params.frozen_until, self.params.frozen_until)])
         for x in extra_techs:
-            spans.setdefault(("tech", x), []).extend((placed[t].start, placed[t].end) for t in core if t in placed)
+            spans.setdefault(("tech", x), []).extend((a.start, a.end) for t in core for a in (
+                placed.get(t), self.problem.previous_by_task.get(t)) if a is not None)
         free = set(core)
         for a in placed.values():
             for r in (("tech", a.technician), ("bay", a.bay)):
@@ -310,6 +325,10 @@ class Neighbourhood:
                     free.add(a.task)
         free |= {t for t in self.tasks if t not in placed}
         return {t for t in free if t not in self.frozen and self._movable(t)}
+
+    def movable(self) -> set[str]:
+        """Every task a partial re-optimization may move: neither frozen nor locked in place."""
+        return {t for t in self.tasks if t not in self.frozen and self._movable(t)}
 
     def _movable(self, t: str) -> bool:
         lock = self.tasks[t].lock
@@ -338,11 +357,13 @@ def _place(a: Assignment | None) -> tuple | None:
 
 
 def _search(problem: Problem, tasks: list[Task], start: dict[str, Assignment], free: set[str], deadline: float,
-            params: ReoptimizeParameters) -> tuple[dict[str, Assignment], dict]:
-    """A local search descent on `free` (at most `LS_S`), then CP-SAT on it, everything else fixed."""
+            params: ReoptimizeParameters, perturb: bool = False) -> tuple[dict[str, Assignment], dict]:
+    """A local search on `free` (a descent of at most `LS_S`; with `perturb`, an iterated local
+    search of at most `WIDE_LS_S`), then CP-SAT on it if small enough, everything else fixed."""
     began = time.perf_counter()
-    placed, stats = improve(problem, tasks, start, min(deadline, began + LS_S), seed=params.random_seed, free=free,
-                            perturb=False)
+    ls_until = began + (WIDE_LS_S if perturb else LS_S)
+    placed, stats = improve(problem, tasks, start, min(deadline, ls_until), seed=params.random_seed, free=free,
+                            perturb=perturb)
     out = {"evaluated": stats.evaluated, "kept": stats.kept, "local_search_s": round(time.perf_counter() - began, 3)}
     left = deadline - time.perf_counter()
     ids = [t for t in free if t in placed]
