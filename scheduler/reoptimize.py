@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
-from scheduler import empty_shop, objective
+from scheduler import objective
 from scheduler.diagnose import diagnose, release_time
 from scheduler.explain import Explainer
 from scheduler.greedy import resource_timelines
@@ -42,15 +42,20 @@ from scheduler.pools import BayPools
 from scheduler.problem import Assignment, Change, Lock, Problem, Task
 from scheduler.result import Diagnosis, Moved, Result, ScheduledTask
 from scheduler.sequence import SequenceSchedule, insert
-from scheduler.solver import SolverParameters, input_hash, solve
+from scheduler.solver import STATUS, SolverParameters, input_hash, solve
 
 __all__ = ["Change", "Moved", "ReoptimizeParameters", "reoptimize", "repair", "insert_displaced", "diff", "changes_from_previous"]
 
 CLEAR_GAIN = 0.002  # share of the objective a wider neighbourhood must gain to be kept
 WIDEN_FACTOR = 3  # the widened neighbourhood's window, in windows
+INSERT_SHARE = 0.25  # of the time limit, at most, for inserting with the pushes outside the neighbourhood
 INSERT_BAYS = 3  # bays tried per position when inserting a displaced task: the ones free soonest
 CP_SAT_MAX_TASKS = 60  # neighbourhoods up to this size get a CP-SAT pass after the local search
 CP_SAT_MIN_S = 0.05  # ... when this much time is left
+CP_SAT_S = 0.5  # at most
+LS_S = 0.1  # the local search's share before CP-SAT
+WIDE_LS_S = 0.3  # ... in a widened neighbourhood, where it also perturbs
+PARTIAL_S = 2.0  # at most, for the partial re-optimization that starts a full one
 
 
 @dataclass(frozen=True)
@@ -83,28 +88,39 @@ def reoptimize(problem: Problem, changes: list[Change], params: ReoptimizeParame
     diagnoses = diagnose(problem)
     excluded = {d.task for d in diagnoses}
     tasks = [t for t in problem.tasks if t.id not in excluded]
-    changed = changed_tasks(problem, changes)
-    repaired = repair(problem, tasks, changed)
+    repaired = repair(problem, tasks, changed_tasks(problem, changes))
     frozen = {t for t in repaired.kept if problem.previous_by_task[t].start < params.frozen_until}
-    warm = insert_displaced(problem, tasks, repaired, frozen)
-    first = time.perf_counter() - started
-    if params.full:
-        return _full(problem, changes, params, tasks, warm, frozen, started, first)
-
     hood = Neighbourhood(problem, tasks, changes, params, frozen)
-    free = hood.around(warm, params.window_minutes)
-    best, stats = _search(problem, tasks, warm, free, deadline, params)
+    if params.full:  # the partial re-optimization's schedule is the full search's first one
+        partial = replace(params, full=False, time_limit_s=min(PARTIAL_S, params.time_limit_s / 4))
+        first = reoptimize(problem, changes, partial)
+        warm = {i.task: Assignment(i.task, i.technician, i.bay, i.start, i.end) for i in first.items}
+        return _full(problem, changes, params, tasks, warm, frozen, started, first.solve_seconds)
+
+    free = hood.around(repaired.placed, params.window_minutes)
+    warm, lost = insert_displaced(problem, tasks, repaired, free)
     widened: str | bool = False
-    reason = hood.cannot_absorb(best) or hood.later_than_before(best)
-    if reason and time.perf_counter() < deadline:
+    if len(repaired.placed) < len(tasks):  # displaced or new tasks to insert: may pushing tasks outside pay?
+        todo = [t.id for t in tasks if t.id not in repaired.placed]
+        pushable = free | hood.around(repaired.placed, WIDEN_FACTOR * params.window_minutes, hood.eligible_techs(todo))
+        wide_warm, wide_lost = insert_displaced(problem, tasks, repaired, pushable,
+                                                started + INSERT_SHARE * params.time_limit_s)
+        if wide_warm is not None and _gains(problem, warm, wide_warm):
+            pushed = {t for t, a in wide_warm.items() if t not in free and _place(a) != _place(repaired.placed.get(t))}
+            reason = (f"{len(lost)} task(s) found no place in the neighbourhood" if len(wide_lost) < len(lost)
+                      else f"inserting pushed {len(pushed)} task(s) outside the neighbourhood")
+            warm, free, widened = wide_warm, free | pushed, reason
+    first = time.perf_counter() - started
+    best, stats = _search(problem, tasks, warm, free, deadline, params)
+    if not widened and (reason := hood.later_than_before(best)) and time.perf_counter() < deadline:
         wider = free | hood.around(best, WIDEN_FACTOR * params.window_minutes, hood.late_techs(best))
         if wider != free:
-            candidate, more = _search(problem, tasks, best, wider, deadline, params)
+            candidate, more = _search(problem, tasks, best, wider, deadline, params, perturb=True)
             if _gains(problem, best, candidate):
                 best, free, widened = candidate, wider, reason
                 stats = _add(stats, more)
     parameters = {**params.to_dict(), "source": "reoptimize", "neighbourhood": len(free), "widened": widened,
-                  "changes": [c.reason for c in changes], "local_search": stats}
+                  "changes": [c.reason for c in changes], "search": stats}
     return _result(problem, tasks, diagnoses, best, changes, parameters, started, first)
 
 
@@ -139,8 +155,7 @@ def repair(problem: Problem, tasks: list[Task], changed: set[str] = frozenset())
         task = by_id.get(a.task)
         if task is None or task.id in placed or task.lock.start is not None:
             continue
-        places = _places(problem, task, a)
-        if (task.id not in changed and places and places[0] == (a.technician, a.bay)
+        if (task.id not in changed and _allowed(problem, task, a.technician, a.bay)
                 and a.start >= release_time(task) and all(p in placed and placed[p].end <= a.start
                                                           for p in task.predecessors)
                 and free(a.technician, a.bay, a.start, task.duration)):
@@ -150,6 +165,18 @@ def repair(problem: Problem, tasks: list[Task], changed: set[str] = frozenset())
     kept = {t for t, a in placed.items()
             if (b := problem.previous_by_task.get(t)) is not None and _place(a) == _place(b)}
     return Repaired(placed, displaced, kept)
+
+
+def _allowed(problem: Problem, task: Task, tech: str, bay: str | None) -> bool:
+    """Whether `task` may be on `tech` and `bay` (skill, bay type, locks)."""
+    technician = problem.tech_by_id.get(tech)
+    if technician is None or (task.skill is not None and task.skill not in technician.skills):
+        return False
+    if task.lock.technician not in (None, tech) or task.lock.bay not in (None, bay):
+        return False
+    if task.bay_type is None:
+        return bay is None
+    return bay in problem.bay_by_id and problem.bay_by_id[bay].type == task.bay_type
 
 
 def _places(problem: Problem, task: Task, before: Assignment | None) -> list[tuple[str, str | None]]:
@@ -162,16 +189,16 @@ def _places(problem: Problem, task: Task, before: Assignment | None) -> list[tup
     return pairs
 
 
-def insert_displaced(problem: Problem, tasks: list[Task], repaired: Repaired, frozen: set[str]
-                      ) -> dict[str, Assignment]:
-    """The repaired schedule with each displaced or new task inserted where it costs least
-    (pushing what follows it), predecessors first; frozen tasks do not move."""
-    placed_before = set(repaired.placed)
-    todo = [t for t in tasks if t.id not in placed_before]
+def insert_displaced(problem: Problem, tasks: list[Task], repaired: Repaired, free: set[str],
+                     deadline: float = float("inf")) -> tuple[dict[str, Assignment] | None, list[str]]:
+    """The repaired schedule with each displaced or new task inserted where it costs least,
+    predecessors first, pushing what follows it among the `free` tasks (the others stay where
+    they are); and the tasks that found no place. (None, []) if `time.perf_counter()` passes
+    `deadline` first."""
+    todo = [t for t in tasks if t.id not in repaired.placed]
     if not todo:
-        return dict(repaired.placed)
-    fixed = {t: repaired.placed[t] for t in frozen}
-    s = SequenceSchedule(problem, tasks, fixed)
+        return dict(repaired.placed), []
+    s = SequenceSchedule(problem, tasks, {t: a for t, a in repaired.placed.items() if t not in free})
     if not s.load(repaired.placed):
         raise RuntimeError("the repaired schedule breaks a hard constraint")
     order = {t.id: i for i, t in enumerate(problem.tasks)}
@@ -180,12 +207,14 @@ def insert_displaced(problem: Problem, tasks: list[Task], repaired: Repaired, fr
     while progress:
         progress = False
         for task in list(waiting):
+            if time.perf_counter() > deadline:
+                return None, []
             if any(p not in s.start for p in s.preds[task.id]):
                 continue
-            waiting.remove(task)
             if _insert_best(s, task):
+                waiting.remove(task)
                 progress = True
-    return s.placed()
+    return s.placed(), [t.id for t in waiting]
 
 
 def _insert_best(s: SequenceSchedule, task: Task) -> bool:
@@ -194,6 +223,7 @@ def _insert_best(s: SequenceSchedule, task: Task) -> bool:
     free slot; on the bays free soonest. False if it fits nowhere."""
     t = task.id
     earliest = max([s.release[t]] + [s.start[p] + s.duration[p] for p in s.preds[t]])
+    before = s.problem.previous_by_task.get(t)
     techs, bays = resource_timelines(s.problem)
     for a in s.placed().values():
         techs[a.technician].reserve(a.start, a.end, a.task)
@@ -210,6 +240,9 @@ def _insert_best(s: SequenceSchedule, task: Task) -> bool:
         p = bisect.bisect_left(starts, earliest)
         free_at = techs[tech].earliest_fit(earliest, task.duration)
         positions = {p - 1, p, p + 1, len(seq)}
+        if before is not None and before.start > earliest:  # around where it was: what a dispatcher expects
+            q = bisect.bisect_left(starts, before.start)
+            positions |= {q - 1, q, q + 1}
         if free_at is not None:
             positions.add(bisect.bisect_left(starts, free_at))
         for j in sorted(i for i in positions if 0 <= i <= len(seq)):
@@ -254,7 +287,6 @@ class Neighbourhood:
         self.changed |= {t for t in self.tasks if t not in problem.previous_by_task}
         self.resources = {("tech", x) for c in changes for x in c.technicians}
         self.resources |= {("bay", x) for c in changes for x in c.bays}
-        self.placed_before = set(problem.previous_by_task) & set(self.tasks)
 
     def core(self, placed: dict[str, Assignment]) -> set[str]:
         """The changed tasks, those whose place differs from the previous schedule, their work
@@ -284,7 +316,8 @@ class Neighbourhood:
         for r in self.resources:  # a changed resource none of the core is on: from the frozen window on
             spans.setdefault(r, [(self.params.frozen_until, self.params.frozen_until)])
         for x in extra_techs:
-            spans.setdefault(("tech", x), []).extend((placed[t].start, placed[t].end) for t in core if t in placed)
+            spans.setdefault(("tech", x), []).extend((a.start, a.end) for t in core for a in (
+                placed.get(t), self.problem.previous_by_task.get(t)) if a is not None)
         free = set(core)
         for a in placed.values():
             for r in (("tech", a.technician), ("bay", a.bay)):
@@ -293,14 +326,17 @@ class Neighbourhood:
         free |= {t for t in self.tasks if t not in placed}
         return {t for t in free if t not in self.frozen and self._movable(t)}
 
+    def movable(self) -> set[str]:
+        """Every task a partial re-optimization may move: neither frozen nor locked in place."""
+        return {t for t in self.tasks if t not in self.frozen and self._movable(t)}
+
     def _movable(self, t: str) -> bool:
         lock = self.tasks[t].lock
         return lock.start is None or lock.technician is None or (self.tasks[t].bay_type is not None
                                                                 and lock.bay is None)
 
-    def cannot_absorb(self, placed: dict[str, Assignment]) -> str | None:
-        lost = [t for t in self.placed_before | self.changed if t not in placed]
-        return f"{len(lost)} task(s) found no place in the neighbourhood" if lost else None
+    def eligible_techs(self, ids: list[str]) -> set[str]:
+        return {x.id for t in ids for x in self.problem.eligible_techs(self.tasks[t])}
 
     def later_than_before(self, placed: dict[str, Assignment]) -> str | None:
         later = self._later(placed)
@@ -313,8 +349,7 @@ class Neighbourhood:
 
     def late_techs(self, placed: dict[str, Assignment]) -> set[str]:
         """The technicians who could do the tasks of the work orders later than before."""
-        return {x.id for wo in self._later(placed) for t in self.by_wo[wo]
-                for x in self.problem.eligible_techs(self.tasks[t])}
+        return self.eligible_techs([t for wo in self._later(placed) for t in self.by_wo[wo]])
 
 
 def _place(a: Assignment | None) -> tuple | None:
@@ -322,21 +357,27 @@ def _place(a: Assignment | None) -> tuple | None:
 
 
 def _search(problem: Problem, tasks: list[Task], start: dict[str, Assignment], free: set[str], deadline: float,
-            params: ReoptimizeParameters) -> tuple[dict[str, Assignment], dict]:
-    """Local search on `free`, then a CP-SAT pass on it with everything else fixed."""
-    placed, stats = improve(problem, tasks, start, deadline, seed=params.random_seed, free=free, perturb=False)
-    out = {"evaluated": stats.evaluated, "kept": stats.kept, "cp_sat": False}
+            params: ReoptimizeParameters, perturb: bool = False) -> tuple[dict[str, Assignment], dict]:
+    """A local search on `free` (a descent of at most `LS_S`; with `perturb`, an iterated local
+    search of at most `WIDE_LS_S`), then CP-SAT on it if small enough, everything else fixed."""
+    began = time.perf_counter()
+    ls_until = began + (WIDE_LS_S if perturb else LS_S)
+    placed, stats = improve(problem, tasks, start, min(deadline, ls_until), seed=params.random_seed, free=free,
+                            perturb=perturb)
+    out = {"evaluated": stats.evaluated, "kept": stats.kept, "local_search_s": round(time.perf_counter() - began, 3)}
     left = deadline - time.perf_counter()
     ids = [t for t in free if t in placed]
     if 2 <= len(ids) <= CP_SAT_MAX_TASKS and left >= CP_SAT_MIN_S:
-        solved = _cp_sat(problem, [problem.task_by_id[t] for t in ids], placed, left, params)
+        solved, code, wall = _cp_sat(problem, [problem.task_by_id[t] for t in ids], placed, min(left, CP_SAT_S),
+                                     params)
+        out.update(cp_sat=STATUS[code], cp_sat_s=round(wall, 3))
         if solved is not None and _key(problem, solved) < _key(problem, placed):
-            placed, out["cp_sat"] = solved, True
+            placed = solved
     return placed, out
 
 
 def _cp_sat(problem: Problem, freed: list[Task], placed: dict[str, Assignment], seconds: float,
-            params: ReoptimizeParameters) -> dict[str, Assignment] | None:
+            params: ReoptimizeParameters) -> tuple[dict[str, Assignment] | None, int, float]:
     """`freed` re-solved by CP-SAT, every other placed task fixed, hinted with `placed`."""
     ids = {t.id for t in freed}
     model = cp_model.CpModel()
@@ -349,9 +390,9 @@ def _cp_sat(problem: Problem, freed: list[Task], placed: dict[str, Assignment], 
     solver = cp_model.CpSolver()
     p = solver.parameters
     p.max_time_in_seconds, p.num_workers, p.random_seed = seconds, params.num_workers, params.random_seed
-    if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    return {**placed, **read_solution(solver, v)}
+    code = solver.solve(model)
+    found = {**placed, **read_solution(solver, v)} if code in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
+    return found, code, solver.wall_time
 
 
 def _key(problem: Problem, placed: dict[str, Assignment]) -> tuple[int, int]:
@@ -365,8 +406,7 @@ def _gains(problem: Problem, narrow: dict[str, Assignment], wide: dict[str, Assi
 
 
 def _add(a: dict, b: dict) -> dict:
-    return {"evaluated": a["evaluated"] + b["evaluated"], "kept": a["kept"] + b["kept"],
-            "cp_sat": a["cp_sat"] or b["cp_sat"]}
+    return {"first": a, "widened": b}
 
 
 def _full(problem: Problem, changes: list[Change], params: ReoptimizeParameters, tasks: list[Task],
@@ -398,8 +438,6 @@ def _result(problem: Problem, tasks: list[Task], diagnoses: list[Diagnosis], pla
     items = [ScheduledTask(a.task, a.technician, a.bay, a.start, a.end, explainer.why(a.task))
              for a in sorted(placed.values(), key=lambda a: (a.start, a.task))]
     value = objective.total(terms)
-    kept = [t for t in tasks if t.id in placed]
-    bound = empty_shop.lower_bound(problem, kept) if kept else 0
     why_not: dict[str, list[str]] = {}
     for d in diagnoses:
         if d.task is not None:
@@ -407,7 +445,7 @@ def _result(problem: Problem, tasks: list[Task], diagnoses: list[Diagnosis], pla
     return Result(
         status="feasible",
         objective=value,
-        best_bound=float(min(bound, value)),
+        best_bound=None,  # a neighbourhood's search proves nothing about the whole shop
         terms=terms,
         solve_seconds=time.perf_counter() - started,
         first_solution_seconds=round(first, 3),
@@ -529,17 +567,11 @@ def changes_from_previous(problem: Problem) -> list[Change]:
 
 
 def _still_holds(problem: Problem, task: Task, a: Assignment) -> bool:
-    tech = problem.tech_by_id.get(a.technician)
-    if tech is None or (task.skill is not None and task.skill not in tech.skills):
-        return False
-    if task.lock.technician not in (None, a.technician) or task.lock.bay not in (None, a.bay):
+    """Whether `a` is still allowed for `task` on its own (others' places aside)."""
+    if not _allowed(problem, task, a.technician, a.bay):
         return False
     if task.lock.start not in (None, a.start) or a.start < release_time(task):
         return False
-    if not any(w.contains(a.start, a.end) for w in problem.available(tech)):
-        return False
-    if task.bay_type is None:
-        return True
     bay = problem.bay_by_id.get(a.bay)
-    return bay is not None and bay.type == task.bay_type and any(
-        w.contains(a.start, a.end) for w in problem.bay_open(bay))
+    return any(w.contains(a.start, a.end) for w in problem.available(problem.tech_by_id[a.technician])) and (
+        bay is None or any(w.contains(a.start, a.end) for w in problem.bay_open(bay)))
