@@ -21,3 +21,13 @@ async def request_reoptimization(conn: AsyncConnection, *, scope: str, kind: str
         "task_ids": [str(t) for t in tasks], "technician_ids": [str(t) for t in technicians],
         "bay_ids": [str(b) for b in bays], "work_order_ids": [str(w) for w in work_orders],
         "triggered_by": triggered_by})).scalar_one()
+
+
+async def request_after_move(conn: AsyncConnection, who: str, before, moved) -> str:
+    """A dispatcher's move of a task (`before` -> `moved`, both Task rows) as the change a partial
+    re-optimization answers around both placements; the same for `/v1/schedule/moves` and a staff PATCH."""
+    return await request_reoptimization(
+        conn, scope="partial", kind="move", triggered_by=f"move of '{before.name}' by {who}",
+        tasks=[before.id], work_orders=[before.work_order_id],
+        technicians={t for t in (before.assigned_technician_id, moved.assigned_technician_id) if t},
+        bays={b for b in (before.bay_id, moved.bay_id) if b})

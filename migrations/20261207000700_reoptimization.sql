@@ -9,7 +9,8 @@
 -- schedule_run_moves: the run's diff against the schedule it replaced, one row per task it
 -- moved, placed or unplaced, with why.
 -- Triggers fire per statement and only on the listed columns: the schedule's own write-back
--- (planned times, technician, bay, pending <-> scheduled) records nothing.
+-- (planned times, technician, bay, pending <-> scheduled) records nothing, nor does anything
+-- before the first schedule run (loading a shop), which plans everything anyway.
 
 alter table public.schedule_runs
   add column scope text not null default 'full' check (scope in ('partial', 'full')),
@@ -113,6 +114,9 @@ grant execute on function bayflow.request_reoptimization(text, text, jsonb, uuid
 create function bayflow.note_task_changes() returns trigger
 language plpgsql security definer set search_path = '' as $$
 begin
+  if not exists (select from public.schedule_runs) then
+    return null;  -- nothing published to re-optimize: the first schedule run plans everything
+  end if;
   insert into public.schedule_changes (scope, kind, detail, task_ids, technician_ids, bay_ids, work_order_ids)
   select 'partial', 'task',
          jsonb_build_object('task', n.id, 'name', n.name,
@@ -140,6 +144,9 @@ $$;
 create function bayflow.note_calendar_changes() returns trigger
 language plpgsql security definer set search_path = '' as $$
 begin
+  if not exists (select from public.schedule_runs) then
+    return null;  -- nothing published to re-optimize: the first schedule run plans everything
+  end if;
   if tg_op = 'INSERT' then
     insert into public.schedule_changes (scope, kind, detail, technician_ids, bay_ids)
     select 'partial', 'calendar_event',
@@ -175,6 +182,9 @@ $$;
 create function bayflow.note_work_order_changes() returns trigger
 language plpgsql security definer set search_path = '' as $$
 begin
+  if not exists (select from public.schedule_runs) then
+    return null;  -- nothing published to re-optimize: the first schedule run plans everything
+  end if;
   insert into public.schedule_changes (scope, kind, detail, work_order_ids)
   select 'partial', 'work_order',
          jsonb_build_object('number', n.number, 'old', jsonb_build_object('priority', o.priority, 'due_at', o.due_at),
@@ -208,3 +218,9 @@ create trigger reoptimize_on_delete after delete on public.calendar_events
 create trigger reoptimize_on_change after update on public.work_orders
   referencing old table as old_rows new table as new_rows
   for each statement execute function bayflow.note_work_order_changes();
+
+-- The notify step tells each technician once per run about their tasks that moved (pipelines/steps/notify.py).
+alter table public.events drop constraint events_type_check;
+alter table public.events add constraint events_type_check check (type in (
+  'work_order.planned', 'work_order.needs_review', 'work_order.at_risk', 'schedule.published', 'schedule.at_risk',
+  'task.assigned', 'task.moved', 'technician.schedule_changed', 'pipeline.failed'));

@@ -18,7 +18,10 @@ is, unplaced in the run with its reason; the tasks waiting on it (directly or no
 unplaced too, quoting it. The write-back changes the status of pending and scheduled tasks only.
 """
 import json
+import logging
+import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -34,6 +37,7 @@ from scheduler.problem import (
 from scheduler.reoptimize import Change, ReoptimizeParameters, reoptimize
 
 SQL = load(Path(__file__).with_name("sql") / "schedule_run.sql")
+log = logging.getLogger(__name__)
 
 
 class StaleSchedule(RuntimeError):
@@ -57,25 +61,29 @@ def run_schedule(conn, triggered_by: str, *, now: datetime | None = None, scope:
     the configured limit of that scope."""
     config = settings()
     start = _whole_minute(now or datetime.now(timezone.utc))
-    with conn.transaction():  # one consistent snapshot, closed before the solve
+    phases = Phases()
+    with phases("load"), conn.transaction():  # one consistent snapshot, closed before the solve
         loaded = load_problem(conn, start, config.bayflow_schedule_horizon_days)
         pending = [PendingChange(*row) for row in conn.execute(SQL.pending_changes.psycopg).fetchall()]
         changes = _changes(conn, loaded, pending)
-    problem = loaded.problem
+    problem = as_given(loaded)
     if scope is None:
         scope = "full" if not changes or any(c.scope == "full" for c in pending) or not problem.previous else "partial"
     limit = time_limit_s or (config.bayflow_solver_time_limit_s if scope == "full" else config.bayflow_reopt_time_limit_s)
-    if problem.previous:
-        result = reoptimize(problem, changes, ReoptimizeParameters(
-            frozen_until=config.bayflow_frozen_window_minutes, time_limit_s=limit, full=scope == "full",
-            num_workers=config.bayflow_solver_workers))
-    else:  # nothing published yet: nothing to keep, a solve from scratch
-        result = solve(problem, SolverParameters(limit, config.bayflow_solver_workers))
-    unplaced = {t: reasons for t, reasons in result.unscheduled.items() if t not in loaded.in_progress}
-    unplaced.update(loaded.held)
-    written = _written(loaded, result, unplaced)
+    with phases("solve"):
+        if problem.previous:
+            result = reoptimize(problem, changes, ReoptimizeParameters(
+                frozen_until=config.bayflow_frozen_window_minutes, time_limit_s=limit, full=scope == "full",
+                num_workers=config.bayflow_solver_workers))
+        else:  # nothing published yet: nothing to keep, a solve from scratch
+            result = solve(problem, SolverParameters(limit, config.bayflow_solver_workers))
+    with phases("diff"):
+        unplaced = {t: reasons for t, reasons in result.unscheduled.items()
+                    if t not in loaded.in_progress and t not in loaded.pinned}  # both stay as they are
+        unplaced.update(loaded.held)
+        written = _written(loaded, result, unplaced)
     run_id = uuid.uuid4()
-    with conn.transaction():
+    with phases("commit"), conn.transaction():
         conn.execute(SQL.insert_run.psycopg, {
             "id": run_id, "status": result.status, "objective": result.objective, "best_bound": result.best_bound,
             "gap": result.gap, "baseline": result.baseline_objective, "breakdown": json.dumps(result.breakdown()),
@@ -99,6 +107,7 @@ def run_schedule(conn, triggered_by: str, *, now: datetime | None = None, scope:
             else:
                 _update(conn, SQL.unplan_task.psycopg, {"id": w.task, "version": loaded.versions[w.task],
                                                         "reason": "; ".join(unplaced[w.task])})
+        phases.mark("write tasks")
         with conn.cursor() as cur:
             with cur.copy(SQL.copy_items.sql) as copy:
                 for item in result.items:
@@ -112,7 +121,32 @@ def run_schedule(conn, triggered_by: str, *, now: datetime | None = None, scope:
                     if w.before != w.after:
                         copy.write_row((run_id, w.task, *_where(problem, w.before), *_where(problem, w.after),
                                         w.reason))
+        phases.mark("copy items")
+    log.info("schedule run %s (%s, %d tasks, %d written): %s", run_id, scope, len(problem.tasks), len(written),
+             phases)
     return run_id
+
+
+class Phases:
+    """Wall-clock milliseconds per phase of a run, for its log line."""
+
+    def __init__(self):
+        self.ms: dict[str, float] = {}
+        self._since = time.perf_counter()
+
+    @contextmanager
+    def __call__(self, name: str):
+        self._since = time.perf_counter()
+        yield
+        self.mark(name)
+
+    def mark(self, name: str) -> None:
+        now = time.perf_counter()
+        self.ms[name] = self.ms.get(name, 0) + (now - self._since) * 1000
+        self._since = now
+
+    def __str__(self) -> str:
+        return " ".join(f"{name}={ms:.0f}ms" for name, ms in self.ms.items())
 
 
 def _changes(conn, loaded: "LoadedShop", pending: list[PendingChange]) -> list[Change]:
@@ -173,15 +207,16 @@ class LoadedShop:
     paused); `held`: tasks left out of the problem with the reasons they cannot be placed (blocked
     tasks, in `blocked`, and the open tasks waiting on them), `held_minutes` their durations;
     `unplaced_as`: each task's status and unplaced reason as read; `new_tasks`: per work order, its
-    pending tasks never placed nor tried (a newly planned work order); `numbers`: work order numbers."""
+    pending tasks never placed nor tried (a newly planned work order); `numbers`: work order numbers;
+    `pinned`: scheduled tasks locked in start and technician (where a dispatcher put them)."""
 
     def __init__(self, problem: Problem, versions: dict[str, int], in_progress: set[str],
                  held: dict[str, list[str]], blocked: set[str], held_minutes: dict[str, int],
                  unplaced_as: dict[str, tuple[str, str | None]], new_tasks: dict[str, list[str]],
-                 numbers: dict[str, int]):
+                 numbers: dict[str, int], pinned: set[str]):
         self.problem, self.versions, self.in_progress = problem, versions, in_progress
         self.held, self.blocked, self.held_minutes = held, blocked, held_minutes
-        self.unplaced_as, self.new_tasks, self.numbers = unplaced_as, new_tasks, numbers
+        self.unplaced_as, self.new_tasks, self.numbers, self.pinned = unplaced_as, new_tasks, numbers, pinned
 
 
 def load_problem(conn, start: datetime, days: int) -> LoadedShop:
@@ -237,10 +272,13 @@ def load_problem(conn, start: datetime, days: int) -> LoadedShop:
     kept = {t.id for t in tasks}
     tasks = [replace(t, predecessors=tuple(p for p in t.predecessors if p in kept)) for t in tasks]
 
-    previous = []
-    for (tid, _, _, duration, _, _, _, _, status, tech, bay, p_start, p_end, *_rest) in task_rows:
+    previous, pinned = [], set()
+    for (tid, _, _, duration, _, _, _, _, status, tech, bay, p_start, p_end, lock_start, lock_tech,
+         *_rest) in task_rows:
         if status == "scheduled" and tech is not None and p_start is not None and str(tid) not in held:
             previous.append(Assignment(str(tid), str(tech), str(bay) if bay else None, minute(p_start), minute(p_end)))
+            if lock_start and lock_tech:
+                pinned.add(str(tid))
 
     technicians = []
     for tid, name, skills in conn.execute(SQL.technicians.psycopg).fetchall():
@@ -262,7 +300,27 @@ def load_problem(conn, start: datetime, days: int) -> LoadedShop:
     weights = Weights(**settings().bayflow_schedule_weights)
     # The horizon starts at `start` on the shop's clock, so reasons read in shop-local time.
     problem = Problem(start.astimezone(tz), horizon, technicians, bays, work_orders, tasks, previous, weights)
-    return LoadedShop(problem, versions, in_progress, held, blocked, held_minutes, unplaced_as, new_tasks, numbers)
+    return LoadedShop(problem, versions, in_progress, held, blocked, held_minutes, unplaced_as, new_tasks, numbers,
+                      pinned)
+
+
+def as_given(loaded: LoadedShop) -> Problem:
+    """The problem a run solves: a pinned task is taken where the dispatcher put it, whatever it
+    breaks (skill, bay type, parts, order, shift: a forced move is the dispatcher's call), so that no
+    later run quietly takes it off; the what-if judges moves on the problem as loaded."""
+    problem = loaded.problem
+    if not loaded.pinned:
+        return problem
+    previous = {a.task: a for a in problem.previous if a.task in loaded.pinned}
+    tasks = [replace(t, skill=None, bay_type=None, parts_ready=None, predecessors=())
+             if t.id in previous else t for t in problem.tasks]
+    at_work: dict[str, list[Window]] = {}
+    for a in previous.values():
+        at_work.setdefault(a.technician, []).append(Window(a.start, a.end))
+    technicians = [replace(t, availability=merge([*t.availability, *at_work[t.id]]))
+                   if t.id in at_work and t.availability is not None else t for t in problem.technicians]
+    return Problem(problem.horizon_start, problem.horizon, technicians, problem.bays, problem.work_orders, tasks,
+                   problem.previous, problem.weights)
 
 
 def _held(task_rows, preds: dict[str, list[str]]) -> tuple[dict[str, list[str]], set[str], dict[str, int]]:

@@ -20,7 +20,7 @@ from bayflow.database import connect
 
 # Event types the notify step publishes; a subscription lists some of them, or "*".
 EVENT_TYPES = ("work_order.planned", "work_order.needs_review", "work_order.at_risk", "schedule.published",
-               "schedule.at_risk", "task.assigned", "task.moved", "pipeline.failed")
+               "schedule.at_risk", "task.assigned", "task.moved", "technician.schedule_changed", "pipeline.failed")
 ALL_EVENTS = "*"
 USER_AGENT = "bayflow-webhooks/1"
 

@@ -12,7 +12,7 @@ from api.concurrency import IfMatch, etag, expected_version, set_etag
 from api.deps import Connection, CurrentPrincipal, require_roles
 from api.move_check import judge
 from api.problems import ProblemError
-from api.reoptimization import request_reoptimization
+from api.reoptimization import request_after_move
 from api.routers.tasks import load_task
 from api.schemas.schedule import MoveRequest, MoveResult, WhatIfRequest, WhatIfResult
 from api.task_moves import SERIALISE_MOVES, publish_moved, refuse, write_placement
@@ -50,11 +50,7 @@ async def move(body: MoveRequest, request: Request, conn: Connection, principal:
     await write_placement(conn, task, judged.result.placement, body.lock if body.lock is not None else given(body))
     moved = await load_task(conn, task.id)
     await publish_moved(conn, principal, task, moved, forced=not judged.result.feasible)
-    run_id = await request_reoptimization(
-        conn, scope="partial", kind="move", triggered_by=f"move of '{task.name}' by {principal.profile_id}",
-        tasks=[task.id], work_orders=[task.work_order_id],
-        technicians={t for t in (task.assigned_technician_id, moved.assigned_technician_id) if t},
-        bays={b for b in (task.bay_id, moved.bay_id) if b})
+    run_id = await request_after_move(conn, str(principal.profile_id), task, moved)
     set_etag(response, moved.version)
     return MoveResult(task=moved, what_if=judged.result, pipeline_run_id=run_id)
 

@@ -7,6 +7,9 @@ from bayflow.cli import CommandError
 from bayflow.config import settings
 
 STATS = "select * from bayflow.queue_stats()"
+# What the workers read as they start (the broker's queue, the periodic jobs' shop time zone):
+# checked first, so an unmigrated database gets the CLI's "run `bayflow db migrate`", not a crash in each process.
+READY = "select 1 from public.job_queue, public.shop_settings limit 0"
 COLUMNS = ("queue", "queued", "ready", "running", "done", "failed", "cancelled", "oldest_ready_age_s",
            "processed_last_minute", "failed_last_minute")
 
@@ -32,6 +35,7 @@ def run_worker(args) -> int:
     if args.processes < 1 or args.threads < 1:
         raise CommandError("--processes and --threads must be at least 1")
     modules = args.modules or ACTOR_MODULES
+    _check_database()
     s = settings()
     argv = [sys.executable, "-m", "dramatiq", "tasks", *modules,
             "--processes", str(args.processes), "--threads", str(args.threads),
@@ -44,6 +48,18 @@ def run_worker(args) -> int:
         env.setdefault("dramatiq_prom_host", "127.0.0.1")
         env["dramatiq_prom_port"] = str(s.bayflow_worker_metrics_port)
     os.execve(sys.executable, argv, env)  # dramatiq's own CLI: signals, process supervision, logging
+
+
+def _check_database() -> None:
+    import psycopg
+
+    from bayflow.database import connect
+
+    try:
+        with connect() as conn:
+            conn.execute(READY)
+    except psycopg.OperationalError as exc:
+        raise CommandError(f"cannot reach the database: {exc}".strip()) from exc
 
 
 def run_jobs(args) -> int:

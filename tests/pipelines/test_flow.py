@@ -59,9 +59,12 @@ def test_work_order_created_through_the_api_is_enriched_planned_scheduled_and_no
     assert [n["type"] for n in inbox] == ["work_order.planned"]
     assert inbox[0]["payload"]["scheduled_tasks"] == 3 and inbox[0]["payload"]["plan_source"] == "canned:brake_pads_front"
     for user, technician in ((TECH_ANA, TECHNICIAN_ANA), (TECH_BEN, TECHNICIAN_BEN)):
-        notes = [n for n in stack.call("GET", "/v1/notifications", user).json()["items"] if n["work_order_id"] == wo]
-        assert {n["task_id"] for n in notes} == assigned.get(technician, set())
-        assert {n["type"] for n in notes} <= {"task.assigned"}
+        notes = stack.call("GET", "/v1/notifications", user).json()["items"]
+        assert {n["type"] for n in notes} <= {"technician.schedule_changed"}
+        assert len({n["schedule_run_id"] for n in notes}) == len(notes)  # one per schedule run, however many tasks
+        listed = [t for n in notes for t in n["payload"]["tasks"] if t["work_order_id"] == wo]
+        assert {t["task_id"] for t in listed} == assigned.get(technician, set())
+        assert {t["change"] for t in listed} <= {"assigned"} and all(t["to"]["starts_at"] for t in listed)
 
     # Live events: the dispatcher gets everything, a technician only events about their tasks.
     stack.wait_until("the dispatcher's stream got the plan", lambda: dispatcher_stream.of_type("work_order.planned"))
