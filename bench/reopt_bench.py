@@ -16,7 +16,8 @@ as `previous_schedule` (same limit). Rows per change; per size: p50 / p95 time, 
 Targets (200 tasks): median tasks moved <= 5% of the shop; objective within 1% of (or better
 than) a full re-solve from the same state. Times are reported against the end-to-end targets
 (p95 <= 1 s at 200 tasks, <= 3 s at 1,000), which the pipeline level measures.
-Each level is one function taking the parsed arguments (`LEVELS`).
+Level `pipeline` (bench/reopt_pipeline.py): the same kinds of change end to end through the real
+pipeline on Postgres, with the run's phases. Each level is one function taking the parsed arguments (`LEVELS`).
 """
 import argparse
 import random
@@ -32,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 from scheduler import Change, ReoptimizeParameters, SolverParameters, reoptimize, solve  # noqa: E402
 from scheduler.generate import generate  # noqa: E402
 from scheduler.problem import Assignment, Problem, Task, Window, WorkOrder, hhmm, subtract  # noqa: E402
+from reopt_pipeline import pipeline_level  # noqa: E402  (level `pipeline`: its own module, see its docstring)
 
 SHOPS = {200: (12, 8, 2), 1000: (40, 25, 3)}  # tasks: (techs, bays, shop seed), as in scheduler_bench.py
 PUBLISH_S = 10
@@ -151,7 +153,7 @@ def solve_level(args) -> None:
                   f"{'met' if max(ratios) <= 0.01 else f'not met in {sum(x > 0.01 for x in ratios)} of {len(ratios)}'}")
 
 
-LEVELS = {"solve": solve_level}
+LEVELS = {"solve": solve_level, "pipeline": pipeline_level}
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
-"""Re-optimization benchmark, level `pipeline` (issue #17; prints figures, not a test).
+"""Re-optimization benchmark, level `pipeline` of `reopt_bench.py` (issue #17; prints figures, not a test).
 
-    .venv/bin/python -u bench/reopt_pipeline.py [--sizes 200 1000] [--changes 20]
+    .venv/bin/python -u bench/reopt_bench.py --level pipeline [--sizes 200 1000] [--changes 20]
         (BENCH_DATABASE_URL: an admin URL of the Postgres to create the bench database in;
          default postgresql://postgres@127.0.0.1:5432/postgres)
 
@@ -10,11 +10,13 @@ schedule published by a full 10 s run; then single changes of five kinds in turn
 technician off for the afternoon, a parts ETA slip, a rush work order, a dispatcher move as the API
 writes it), each committed in its own transaction. Measured: from that commit until the partial
 schedule run that answers it is committed (polled every 5 ms), then the queue is left to drain
-(the notify step) before the next change. Per size: p50 / p95 and tasks moved (median).
-Targets: p95 <= 1 s at 200 tasks, <= 3 s at 1,000.
+(the notify step) before the next change. Per change the run's phases as its worker logged them
+(pipelines/schedule_run.py: load, solve, diff, write_tasks, copy_items, commit); `queue` is the rest
+of the end-to-end time (trigger to job pickup, the actor's claim). Per size: p50 / p95, tasks moved
+(median) and the phases' medians. Targets: p95 <= 1 s at 200 tasks, <= 3 s at 1,000.
 """
-import argparse
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -33,6 +35,7 @@ from scheduler.generate import generate  # noqa: E402
 from scheduler.problem import NO_ETA  # noqa: E402
 
 SHOPS = {200: (12, 8, 2, 1.0), 1000: (40, 25, 3, 3.0)}  # tasks: (techs, bays, shop seed, p95 target in s)
+PHASE = re.compile(r"schedule run (\S+) \((\w+), .*\): (.*)$")
 KINDS = ("duration", "time_off", "parts_slip", "rush", "dispatcher_move")
 BAYFLOW = str(Path(sys.executable).parent / "bayflow")
 
@@ -127,8 +130,10 @@ def bench_size(admin_url: str, size: int, count: int) -> None:
             seed(conn, size, start)
             env = {**os.environ, "DATABASE_URL": url, "BAYFLOW_SOLVER_TIME_LIMIT_S": "10",
                    "BAYFLOW_HOME": f"/tmp/{name}"}
-            worker = subprocess.Popen([BAYFLOW, "worker", "tasks.actors", "--processes", "1", "--threads", "2"],
-                                      env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+            log_path = Path(f"/tmp/{name}.log")
+            log_file = log_path.open("w")
+            worker = subprocess.Popen([BAYFLOW, "worker", "--processes", "1", "--threads", "2"],
+                                      env=env, stdout=log_file, stderr=subprocess.STDOUT, cwd=ROOT)
             conn.execute("select bayflow.request_reoptimization('full', 'request', '{}', '{}', '{}', '{}', '{}',"
                          " 'bench: publish')")
             while runs(conn) < 1:
@@ -136,7 +141,7 @@ def bench_size(admin_url: str, size: int, count: int) -> None:
             wait_drained(conn)
             placed = conn.execute("select count(*) from public.tasks where status = 'scheduled'").fetchone()[0]
             print(f"{size} tasks: published {placed} placed", flush=True)
-            times, moved = [], []
+            times, moved, per_phase = [], [], {}
             for n in range(count):
                 kind = KINDS[n % len(KINDS)]
                 before = runs(conn)
@@ -150,31 +155,41 @@ def bench_size(admin_url: str, size: int, count: int) -> None:
                     " from public.schedule_runs r order by r.created_at desc limit 1").fetchone()
                 times.append(elapsed)
                 moved.append(moves)
-                print(f"  {kind:16} {scope:8} {elapsed * 1000:7.0f} ms  {moves:4} moved", flush=True)
                 wait_drained(conn)
+                phases = logged_phases(log_path).get(str(run), {})
+                phases["queue"] = elapsed * 1000 - sum(phases.values())
+                for k, v in phases.items():
+                    per_phase.setdefault(k, []).append(v)
+                print(f"  {kind:16} {scope:8} {elapsed * 1000:7.0f} ms  {moves:4} moved  "
+                      + " ".join(f"{k} {v:.0f}" for k, v in phases.items()), flush=True)
         times.sort()
         p50, p95 = statistics.median(times), times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
         target = SHOPS[size][3]
         print(f"{size} tasks: end to end p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms (target <= {target:.0f} s:"
               f" {'met' if p95 <= target else 'NOT met'}); tasks moved median {statistics.median(moved)}"
               f" ({100 * statistics.median(moved) / size:.1f}% of the shop)", flush=True)
+        print(f"{size} tasks: phase medians (ms) "
+              + ", ".join(f"{k} {statistics.median(v):.0f}" for k, v in per_phase.items()), flush=True)
     finally:
         if worker is not None:
             worker.terminate()
             worker.wait(30)
+            log_file.close()
         with psycopg.connect(admin_url, autocommit=True) as admin:
             admin.execute(f'drop database if exists "{name}" with (force)')
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[200, 1000], choices=sorted(SHOPS))
-    parser.add_argument("--changes", type=int, default=20)
-    args = parser.parse_args()
+def logged_phases(log_path: Path) -> dict[str, dict[str, float]]:
+    """Schedule run id -> its phases in ms, from the worker's log lines."""
+    runs = {}
+    for line in log_path.read_text().splitlines():
+        if m := PHASE.search(line):
+            runs[m.group(1)] = {k: float(v.removesuffix("ms")) for k, v in
+                                (part.split("=") for part in m.group(3).split())}
+    return runs
+
+
+def pipeline_level(args) -> None:
     admin_url = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     for size in args.sizes:
         bench_size(admin_url, size, args.changes)
-
-
-if __name__ == "__main__":
-    main()

@@ -99,15 +99,16 @@ def run_schedule(conn, triggered_by: str, *, now: datetime | None = None, scope:
                                                   for p, c in zip(pending, changes)]),
         })
         conn.execute(SQL.answer_changes.psycopg, {"run_id": run_id, "ids": [p.id for p in pending]})
-        for w in written:
-            if w.after is not None:
-                _update(conn, SQL.plan_task.psycopg, {
-                    "id": w.task, "version": loaded.versions[w.task], "start": problem.clock(w.after.start),
-                    "end": problem.clock(w.after.end), "technician": w.after.technician, "bay": w.after.bay})
-            else:
-                _update(conn, SQL.unplan_task.psycopg, {"id": w.task, "version": loaded.versions[w.task],
-                                                        "reason": "; ".join(unplaced[w.task])})
-        phases.mark("write tasks")
+        placed = [w for w in written if w.after is not None]
+        _update(conn, SQL.plan_tasks.psycopg, [w.task for w in placed], {
+            "versions": [loaded.versions[w.task] for w in placed],
+            "starts": [problem.clock(w.after.start) for w in placed],
+            "ends": [problem.clock(w.after.end) for w in placed],
+            "technicians": [w.after.technician for w in placed], "bays": [w.after.bay for w in placed]})
+        taken_off = [w.task for w in written if w.after is None]
+        _update(conn, SQL.unplan_tasks.psycopg, taken_off, {
+            "versions": [loaded.versions[t] for t in taken_off], "reasons": ["; ".join(unplaced[t]) for t in taken_off]})
+        phases.mark("write_tasks")
         with conn.cursor() as cur:
             with cur.copy(SQL.copy_items.sql) as copy:
                 for item in result.items:
@@ -121,7 +122,7 @@ def run_schedule(conn, triggered_by: str, *, now: datetime | None = None, scope:
                     if w.before != w.after:
                         copy.write_row((run_id, w.task, *_where(problem, w.before), *_where(problem, w.after),
                                         w.reason))
-        phases.mark("copy items")
+        phases.mark("copy_items")
     log.info("schedule run %s (%s, %d tasks, %d written): %s", run_id, scope, len(problem.tasks), len(written),
              phases)
     return run_id
@@ -191,9 +192,13 @@ def _where(problem: Problem, a: Assignment | None) -> tuple:
     return a.technician, a.bay, problem.clock(a.start), problem.clock(a.end)
 
 
-def _update(conn, query: str, values: dict) -> None:
-    if conn.execute(query, values).rowcount != 1:
-        raise StaleSchedule(f"task {values['id']} changed while the schedule was being computed; run again")
+def _update(conn, query: str, ids: list[str], columns: dict[str, list]) -> None:
+    """Write the tasks `ids` (with `columns` side by side) in one statement; StaleSchedule names one that changed."""
+    if not ids:
+        return
+    written = {row[0] for row in conn.execute(query, {"ids": ids, **columns}).fetchall()}
+    if stale := [t for t in ids if t not in written]:
+        raise StaleSchedule(f"task {stale[0]} changed while the schedule was being computed; run again")
 
 
 def _whole_minute(moment: datetime) -> datetime:

@@ -66,23 +66,30 @@ copy public.schedule_items (run_id, task_id, technician_id, bay_id, starts_at, e
 copy public.schedule_run_moves (run_id, task_id, from_technician_id, from_bay_id, from_starts_at, from_ends_at,
                                 to_technician_id, to_bay_id, to_starts_at, to_ends_at, reason) from stdin
 
--- Locked fields are left as they are; a pending task becomes scheduled. (The work order's
--- status follows from its tasks in the database: bayflow.derived_work_order_status.)
--- name: plan_task
-update public.tasks
-   set planned_start = case when lock_start then planned_start else :start end,
-       planned_end = case when lock_start then planned_end else :end end,
-       assigned_technician_id = case when lock_technician then assigned_technician_id else :technician end,
-       bay_id = case when lock_bay then bay_id else :bay end,
+-- The tasks the run moved, in one statement (ids, versions as read, new placements side by side);
+-- locked fields are left as they are; a pending task becomes scheduled. Returns the tasks written:
+-- one missing changed while the solver ran. (The work order's status follows from its tasks in the
+-- database: bayflow.derived_work_order_status.)
+-- name: plan_tasks
+update public.tasks t
+   set planned_start = case when t.lock_start then t.planned_start else v.starts_at end,
+       planned_end = case when t.lock_start then t.planned_end else v.ends_at end,
+       assigned_technician_id = case when t.lock_technician then t.assigned_technician_id else v.technician_id end,
+       bay_id = case when t.lock_bay then t.bay_id else v.bay_id end,
        status = 'scheduled', unplaced_reason = null
- where id = :id and version = :version and status in ('pending', 'scheduled')
+  from unnest(:ids::uuid[], :versions::integer[], :starts::timestamptz[], :ends::timestamptz[],
+              :technicians::uuid[], :bays::uuid[]) as v (id, version, starts_at, ends_at, technician_id, bay_id)
+ where t.id = v.id and t.version = v.version and t.status in ('pending', 'scheduled')
+returning t.id::text
 
--- A task the run could not place loses its stale plan (locked fields stay) and says why.
--- name: unplan_task
-update public.tasks
-   set planned_start = case when lock_start then planned_start end,
-       planned_end = case when lock_start then planned_end end,
-       assigned_technician_id = case when lock_technician then assigned_technician_id end,
-       bay_id = case when lock_bay then bay_id end,
-       status = 'pending', unplaced_reason = :reason
- where id = :id and version = :version and status in ('pending', 'scheduled')
+-- The tasks the run could not place lose their stale plan (locked fields stay) and say why.
+-- name: unplan_tasks
+update public.tasks t
+   set planned_start = case when t.lock_start then t.planned_start end,
+       planned_end = case when t.lock_start then t.planned_end end,
+       assigned_technician_id = case when t.lock_technician then t.assigned_technician_id end,
+       bay_id = case when t.lock_bay then t.bay_id end,
+       status = 'pending', unplaced_reason = v.reason
+  from unnest(:ids::uuid[], :versions::integer[], :reasons::text[]) as v (id, version, reason)
+ where t.id = v.id and t.version = v.version and t.status in ('pending', 'scheduled')
+returning t.id::text
