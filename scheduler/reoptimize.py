@@ -28,7 +28,9 @@ and a task starting before `frozen_until` moves only if the repair had to move i
 """
 import bisect
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from types import MappingProxyType
 
 from ortools.sat.python import cp_model
 
@@ -81,8 +83,10 @@ class Repaired:
     kept: set[str]
 
 
-def reoptimize(problem: Problem, changes: list[Change], params: ReoptimizeParameters = ReoptimizeParameters()
-               ) -> Result:
+def reoptimize(problem: Problem, changes: list[Change], params: ReoptimizeParameters = ReoptimizeParameters(),
+               explained: Mapping[str, list[str]] | None = None) -> Result:
+    """`explained`: the previous schedule's reasons per task (its items' `why`); a partial run reuses
+    them for the tasks outside its neighbourhood that keep their place, and explains the rest."""
     started = time.perf_counter()
     deadline = started + params.time_limit_s
     diagnoses = diagnose(problem)
@@ -95,7 +99,7 @@ def reoptimize(problem: Problem, changes: list[Change], params: ReoptimizeParame
         partial = replace(params, full=False, time_limit_s=min(PARTIAL_S, params.time_limit_s / 4))
         first = reoptimize(problem, changes, partial)
         warm = {i.task: Assignment(i.task, i.technician, i.bay, i.start, i.end) for i in first.items}
-        return _full(problem, changes, params, tasks, warm, frozen, started, first.solve_seconds)
+        return _full(problem, changes, params, tasks, warm, frozen, started, first)
 
     free = hood.around(repaired.placed, params.window_minutes)
     warm, lost = insert_displaced(problem, tasks, repaired, free)
@@ -121,7 +125,9 @@ def reoptimize(problem: Problem, changes: list[Change], params: ReoptimizeParame
                 stats = _add(stats, more)
     parameters = {**params.to_dict(), "source": "reoptimize", "neighbourhood": len(free), "widened": widened,
                   "changes": [c.reason for c in changes], "search": stats}
-    return _result(problem, tasks, diagnoses, best, changes, parameters, started, first)
+    reuse = {t: why for t, why in (explained or {}).items()
+             if t not in free and t in best and _place(best[t]) == _place(problem.previous_by_task.get(t))}
+    return _result(problem, tasks, diagnoses, best, changes, parameters, started, first, reuse)
 
 
 def repair(problem: Problem, tasks: list[Task], changed: set[str] = frozenset()) -> Repaired:
@@ -410,7 +416,7 @@ def _add(a: dict, b: dict) -> dict:
 
 
 def _full(problem: Problem, changes: list[Change], params: ReoptimizeParameters, tasks: list[Task],
-          warm: dict[str, Assignment], frozen: set[str], started: float, first: float) -> Result:
+          warm: dict[str, Assignment], frozen: set[str], started: float, partial: Result) -> Result:
     """`solve` on the whole shop from `warm`, the frozen tasks locked where they are."""
     pinned = [replace(t, lock=Lock(warm[t.id].start, warm[t.id].technician, warm[t.id].bay)) if t.id in frozen else t
               for t in problem.tasks]
@@ -423,19 +429,22 @@ def _full(problem: Problem, changes: list[Change], params: ReoptimizeParameters,
         placed = warm
     diagnoses = diagnose(problem)
     parameters = {**params.to_dict(), "source": "reoptimize-full", "neighbourhood": len(tasks) - len(frozen),
-                  "widened": False, "changes": [c.reason for c in changes], "found_by": solved.parameters["source"]}
-    return _result(problem, tasks, diagnoses, placed, changes, parameters, started, first)
+                  "widened": False, "changes": [c.reason for c in changes], "found_by": solved.parameters["source"],
+                  "partial_objective": partial.objective}
+    return _result(problem, tasks, diagnoses, placed, changes, parameters, started, partial.solve_seconds)
 
 
 def _result(problem: Problem, tasks: list[Task], diagnoses: list[Diagnosis], placed: dict[str, Assignment],
-            changes: list[Change], parameters: dict, started: float, first: float) -> Result:
+            changes: list[Change], parameters: dict, started: float, first: float,
+            explained: Mapping[str, list[str]] = MappingProxyType({})) -> Result:
     unplaced = {t.id for t in tasks if t.id not in placed}
     terms = objective.evaluate(problem, placed)
     lateness = objective.lateness(problem, placed)
     explainer = Explainer(problem, placed, lateness)
     diagnoses = diagnoses + [Diagnosis(t, "no_room", explainer.why_not(t, unplaced))
                              for t in sorted(unplaced, key=list(problem.task_by_id).index)]
-    items = [ScheduledTask(a.task, a.technician, a.bay, a.start, a.end, explainer.why(a.task))
+    items = [ScheduledTask(a.task, a.technician, a.bay, a.start, a.end,
+                           list(explained[a.task]) if a.task in explained else explainer.why(a.task))
              for a in sorted(placed.values(), key=lambda a: (a.start, a.task))]
     value = objective.total(terms)
     why_not: dict[str, list[str]] = {}
