@@ -104,7 +104,7 @@ def reoptimize(problem: Problem, changes: list[Change], params: ReoptimizeParame
     free = hood.around(repaired.placed, params.window_minutes)
     warm, lost = insert_displaced(problem, tasks, repaired, free)
     widened: str | bool = False
-    if len(repaired.placed) < len(tasks):  # displaced or new tasks to insert: may pushing tasks outside pay?
+    if strayed := _strayed(problem, repaired, hood.changed, warm, params.window_minutes):  # may pushing tasks outside pay?
         todo = [t.id for t in tasks if t.id not in repaired.placed]
         pushable = free | hood.around(repaired.placed, WIDEN_FACTOR * params.window_minutes, hood.eligible_techs(todo))
         wide_warm, wide_lost = insert_displaced(problem, tasks, repaired, pushable,
@@ -112,7 +112,8 @@ def reoptimize(problem: Problem, changes: list[Change], params: ReoptimizeParame
         if wide_warm is not None and _gains(problem, warm, wide_warm):
             pushed = {t for t, a in wide_warm.items() if t not in free and _place(a) != _place(repaired.placed.get(t))}
             reason = (f"{len(lost)} task(s) found no place in the neighbourhood" if len(wide_lost) < len(lost)
-                      else f"inserting pushed {len(pushed)} task(s) outside the neighbourhood")
+                      else f"{len(strayed)} task(s) inserted far from where they were; pushing {len(pushed)} "
+                           "outside the neighbourhood brought them closer")
             warm, free, widened = wide_warm, free | pushed, reason
     first = time.perf_counter() - started
     best, stats = _search(problem, tasks, warm, free, deadline, params)
@@ -221,6 +222,19 @@ def insert_displaced(problem: Problem, tasks: list[Task], repaired: Repaired, fr
                 waiting.remove(task)
                 progress = True
     return s.placed(), [t.id for t in waiting]
+
+
+def _strayed(problem: Problem, repaired: Repaired, changed: set[str], placed: dict[str, Assignment], window: int
+             ) -> list[str]:
+    """The displaced tasks that found no place or one more than `window` after their previous
+    start, and the changed tasks new to the schedule placed more than `window` after their parts."""
+    out = []
+    for t in repaired.displaced + sorted(t for t in changed if t not in problem.previous_by_task):
+        before = problem.previous_by_task.get(t)
+        was = before.start if before is not None else release_time(problem.task_by_id[t])
+        if (t not in placed and before is not None) or (t in placed and placed[t].start > was + window):
+            out.append(t)
+    return out
 
 
 def _insert_best(s: SequenceSchedule, task: Task) -> bool:
