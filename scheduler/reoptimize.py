@@ -5,26 +5,32 @@
 orders it concerns). The result is a `Result` like `solve`'s, with `moves`: the diff against
 the previous schedule, a reason per moved task.
 
-1. Warm start (`repair`). The previous schedule, task by task in its start order, each on its
-   previous technician and bay at its previous start or the first moment after it that is
-   free and allowed (so whatever a change pushes moves right). Tasks with a locked start go
-   first, at that start. A task whose previous place no longer holds (technician or bay no
-   longer eligible, a lock naming another one, a predecessor displaced) or that fits nowhere
-   later in the horizon is displaced; displaced and new tasks are then inserted where they
-   cost least, pushing what comes after them on that technician and bay.
+1. Warm start (`repair`). Tasks with a locked start at that start, then every other task of
+   the previous schedule that no change names at exactly its previous place, if that place
+   still holds (technician and bay allowed, after its parts and its predecessors) and is free.
+   The rest is displaced.
 2. Partial (default). Only a neighbourhood is freed: the changed tasks, the tasks the repair
    moved, their work orders and the tasks depending on them, and the tasks on the same
-   technicians' and bays' timelines within `window_minutes` of them. Local search
-   (`local_search.improve` with `free`), then CP-SAT on the neighbourhood with everything
-   else fixed, improve it; every other task keeps its start, technician and bay exactly.
-   The neighbourhood widens once, to the eligible technicians of the work orders involved
-   over a triple window, when it could not place a task that the previous schedule placed
-   (or a new one), or when a work order is later than before: the wider result is kept
-   when it places more work or lowers the objective by at least `CLEAR_GAIN`.
-3. Full (`params.full`, nightly): `solve` over the whole shop with the repaired schedule
-   as its first schedule.
+   technicians' and bays' timelines within `window_minutes` of them. Displaced and new tasks
+   are inserted where they cost least (near their earliest start and their previous one on
+   each eligible technician, or at its first free slot), pushing right only freed tasks.
+   Then local search (`local_search.improve` with `free`) and CP-SAT on the neighbourhood,
+   everything else fixed, improve it; every other task keeps its start, technician and bay.
+   The neighbourhood widens when it cannot absorb the change or a clear gain (`CLEAR_GAIN`
+   of the objective, or more work placed) lies outside it, at most once of each:
+   - when an inserted task lands more than a window from its previous start (a new one: from
+     its parts) or nowhere, the insertion is redone allowed to push the tasks within
+     `WIDEN_FACTOR` windows on the eligible technicians too; the tasks it pushed join the
+     neighbourhood;
+   - when, after the search, a work order is later than before, the search runs again over
+     `WIDEN_FACTOR` windows on the technicians that could do its tasks.
+   `parameters["widened"]` says why, or is False.
+3. Full (`params.full`, nightly): the partial re-optimization's schedule is the first one of
+   `solve` over the whole shop.
 In both, locks and in-progress tasks (full locks, see `pipelines.schedule_run`) never move,
 and a task starting before `frozen_until` moves only if the repair had to move it.
+With `explained` (the previous run's reasons per task), a partial run reuses them for the
+tasks that keep their place outside the neighbourhood and explains only the others.
 """
 import bisect
 import time
@@ -94,19 +100,20 @@ def reoptimize(problem: Problem, changes: list[Change], params: ReoptimizeParame
     tasks = [t for t in problem.tasks if t.id not in excluded]
     repaired = repair(problem, tasks, changed_tasks(problem, changes))
     frozen = {t for t in repaired.kept if problem.previous_by_task[t].start < params.frozen_until}
-    hood = Neighbourhood(problem, tasks, changes, params, frozen)
     if params.full:  # the partial re-optimization's schedule is the full search's first one
         partial = replace(params, full=False, time_limit_s=min(PARTIAL_S, params.time_limit_s / 4))
         first = reoptimize(problem, changes, partial)
         warm = {i.task: Assignment(i.task, i.technician, i.bay, i.start, i.end) for i in first.items}
-        return _full(problem, changes, params, tasks, warm, frozen, started, first)
+        return _full(problem, changes, params, tasks, diagnoses, warm, frozen, started, first)
 
+    hood = Neighbourhood(problem, tasks, changes, params, frozen)
     free = hood.around(repaired.placed, params.window_minutes)
     warm, lost = insert_displaced(problem, tasks, repaired, free)
     widened: str | bool = False
-    if strayed := _strayed(problem, repaired, hood.changed, warm, params.window_minutes):  # may pushing tasks outside pay?
+    if strayed := _strayed(problem, repaired, hood.changed, warm, params.window_minutes):  # may pushing more pay?
         todo = [t.id for t in tasks if t.id not in repaired.placed]
-        pushable = free | hood.around(repaired.placed, WIDEN_FACTOR * params.window_minutes, hood.eligible_techs(todo))
+        wide = WIDEN_FACTOR * params.window_minutes
+        pushable = free | hood.around(repaired.placed, wide, hood.eligible_techs(todo))
         wide_warm, wide_lost = insert_displaced(problem, tasks, repaired, pushable,
                                                 started + INSERT_SHARE * params.time_limit_s)
         if wide_warm is not None and _gains(problem, warm, wide_warm):
@@ -117,12 +124,12 @@ def reoptimize(problem: Problem, changes: list[Change], params: ReoptimizeParame
             warm, free, widened = wide_warm, free | pushed, reason
     first = time.perf_counter() - started
     best, stats = _search(problem, tasks, warm, free, deadline, params)
-    if not widened and (reason := hood.later_than_before(best)) and time.perf_counter() < deadline:
+    if (reason := hood.later_than_before(best)) and time.perf_counter() < deadline:
         wider = free | hood.around(best, WIDEN_FACTOR * params.window_minutes, hood.late_techs(best))
         if wider != free:
             candidate, more = _search(problem, tasks, best, wider, deadline, params, perturb=True)
             if _gains(problem, best, candidate):
-                best, free, widened = candidate, wider, reason
+                best, free, widened = candidate, wider, f"{widened}; {reason}" if widened else reason
                 stats = _add(stats, more)
     parameters = {**params.to_dict(), "source": "reoptimize", "neighbourhood": len(free), "widened": widened,
                   "changes": [c.reason for c in changes], "search": stats}
@@ -430,7 +437,8 @@ def _add(a: dict, b: dict) -> dict:
 
 
 def _full(problem: Problem, changes: list[Change], params: ReoptimizeParameters, tasks: list[Task],
-          warm: dict[str, Assignment], frozen: set[str], started: float, partial: Result) -> Result:
+          diagnoses: list[Diagnosis], warm: dict[str, Assignment], frozen: set[str], started: float,
+          partial: Result) -> Result:
     """`solve` on the whole shop from `warm`, the frozen tasks locked where they are."""
     pinned = [replace(t, lock=Lock(warm[t.id].start, warm[t.id].technician, warm[t.id].bay)) if t.id in frozen else t
               for t in problem.tasks]
@@ -441,7 +449,6 @@ def _full(problem: Problem, changes: list[Change], params: ReoptimizeParameters,
     placed = {i.task: Assignment(i.task, i.technician, i.bay, i.start, i.end) for i in solved.items}
     if _key(problem, warm) < _key(problem, placed):
         placed = warm
-    diagnoses = diagnose(problem)
     parameters = {**params.to_dict(), "source": "reoptimize-full", "neighbourhood": len(tasks) - len(frozen),
                   "widened": False, "changes": [c.reason for c in changes], "found_by": solved.parameters["source"],
                   "partial_objective": partial.objective}
