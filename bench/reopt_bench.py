@@ -7,8 +7,9 @@ Level `solve`: the benchmark shops of `scheduler_bench.py` (200 and 1,000 tasks)
 published by a 10 s `solve`; then single changes of five kinds, in turn (duration +60 min, a
 technician off for the afternoon, a parts ETA slip, a rush work order, a dispatcher move),
 each applied to the published schedule and re-optimized by `reoptimize` (partial, 2 s
-limit). Beside every n-th change (`--reference-every`, per size), interleaved in this
-process on the same problem: the full re-optimization (`reoptimize(full=True)`, the same
+limit, given the published reasons as `explained`, which the pipeline has stored). Beside
+every n-th change (`--reference-every`, per size), interleaved in this process on the same
+problem: the full re-optimization (`reoptimize(full=True)`, the same
 state, `--reference-s`) and today's baseline, a fresh `solve` with the published schedule
 as `previous_schedule` (same limit). Rows per change; per size: p50 / p95 time, tasks moved
 (median, % of the shop) and the objective against the better reference.
@@ -54,11 +55,12 @@ class Case:
     changes: list[Change]
 
 
-def published(size: int) -> Problem:
-    """The benchmark shop with its 10 s schedule as the previous one."""
+def published(size: int) -> tuple[Problem, dict[str, list[str]]]:
+    """The benchmark shop with its 10 s schedule as the previous one, and that schedule's reasons."""
     shop = generate(size, *SHOPS[size])
     result = solve(shop, SolverParameters(time_limit_s=PUBLISH_S))
-    return with_(shop, previous=[Assignment(i.task, i.technician, i.bay, i.start, i.end) for i in result.items])
+    previous = [Assignment(i.task, i.technician, i.bay, i.start, i.end) for i in result.items]
+    return with_(shop, previous=previous), {i.task: i.why for i in result.items}
 
 
 def with_(shop: Problem, **fields) -> Problem:
@@ -173,7 +175,7 @@ def solve_level(args) -> None:
 def _solve_level(args, baseline: Baseline | None) -> None:
     for size, every in zip(args.sizes, args.reference_every):
         t0 = time.perf_counter()
-        shop = published(size)
+        shop, explained = published(size)
         print(f"\n{size}-task shop: published {len(shop.previous)} tasks in {time.perf_counter() - t0:.1f} s")
         print(f"  {'#':>2} {'kind':<16} {'time':>6} {'moved':>5} {'hood':>4} {'widened':<8} {'objective':>10} "
               f"{'full':>10} {'moved':>5} {'baseline':>10} {'moved':>5}  vs best ref")
@@ -184,7 +186,8 @@ def _solve_level(args, baseline: Baseline | None) -> None:
             runs[baseline.ref] = {"times": [], "moves": [], "ratios": []}
         for i, case in enumerate(cases(shop, args.changes)):
             def ours() -> dict:
-                r = reoptimize(case.problem, case.changes, ReoptimizeParameters(time_limit_s=args.time_limit))
+                r = reoptimize(case.problem, case.changes, ReoptimizeParameters(time_limit_s=args.time_limit),
+                               explained=explained)
                 return {"seconds": r.solve_seconds, "moved": len(r.moves), "objective": r.objective,
                         "hood": r.parameters["neighbourhood"], "widened": bool(r.parameters["widened"])}
             theirs = (lambda: baseline.run(case.problem, case.changes, args.time_limit)) if baseline else None
