@@ -36,7 +36,6 @@ import bisect
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from types import MappingProxyType
 
 from ortools.sat.python import cp_model
 
@@ -246,8 +245,8 @@ def _strayed(problem: Problem, repaired: Repaired, changed: set[str], placed: di
 
 def _insert_best(s: SequenceSchedule, task: Task) -> bool:
     """`task` at the cheapest of a few positions on each eligible technician: where its
-    earliest start falls in their sequence, either side of it, and at the technician's first
-    free slot; on the bays free soonest. False if it fits nowhere."""
+    earliest start and its previous start fall in their sequence, either side of those, and at
+    the technician's first free slot; on the bays free soonest. False if it fits nowhere."""
     t = task.id
     earliest = max([s.release[t]] + [s.start[p] + s.duration[p] for p in s.preds[t]])
     before = s.problem.previous_by_task.get(t)
@@ -457,7 +456,8 @@ def _full(problem: Problem, changes: list[Change], params: ReoptimizeParameters,
 
 def _result(problem: Problem, tasks: list[Task], diagnoses: list[Diagnosis], placed: dict[str, Assignment],
             changes: list[Change], parameters: dict, started: float, first: float,
-            explained: Mapping[str, list[str]] = MappingProxyType({})) -> Result:
+            explained: Mapping[str, list[str]] | None = None) -> Result:
+    explained = explained or {}
     unplaced = {t.id for t in tasks if t.id not in placed}
     terms = objective.evaluate(problem, placed)
     lateness = objective.lateness(problem, placed)

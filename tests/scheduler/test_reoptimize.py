@@ -87,6 +87,7 @@ def test_a_change_on_one_technician_leaves_every_task_outside_its_neighbourhood_
                             params(window_minutes=WINDOW))
         assert_valid(problem, result)
         after = placed_of(result)
+        assert len(result.moves) <= result.parameters["neighbourhood"]  # only the (final) neighbourhood moves
         if result.parameters["widened"]:
             continue
         narrow += 1
