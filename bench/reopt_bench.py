@@ -1,17 +1,22 @@
 """Re-optimization benchmark (issue #17; prints figures and a met / not met line per target; not a test).
 
     .venv/bin/python -u bench/reopt_bench.py [--level solve] [--sizes 200 1000] [--changes 20]
-                                             [--reference-every 2 4] [--reference-s 10]
+                                             [--reference-every 2 4] [--reference-s 10] [--compare GIT-REF]
 
 Level `solve`: the benchmark shops of `scheduler_bench.py` (200 and 1,000 tasks), each
 published by a 10 s `solve`; then single changes of five kinds, in turn (duration +60 min, a
 technician off for the afternoon, a parts ETA slip, a rush work order, a dispatcher move),
 each applied to the published schedule and re-optimized by `reoptimize` (partial, 2 s
-limit). Beside every n-th change (`--reference-every`, per size), interleaved in this
-process on the same problem: the full re-optimization (`reoptimize(full=True)`, the same
+limit, given the published reasons as `explained`, which the pipeline has stored). Beside
+every n-th change (`--reference-every`, per size), interleaved in this process on the same
+problem: the full re-optimization (`reoptimize(full=True)`, the same
 state, `--reference-s`) and today's baseline, a fresh `solve` with the published schedule
 as `previous_schedule` (same limit). Rows per change; per size: p50 / p95 time, tasks moved
 (median, % of the shop) and the objective against the better reference.
+
+With `--compare`, `reoptimize` as of that commit (its `scheduler/` checked out to a temporary
+directory, served by a child process started with `--serve-baseline DIR`) re-optimizes every
+change too, interleaved with this tree's (the order alternates), on the same problem.
 
 Targets (200 tasks): median tasks moved <= 5% of the shop; objective within 1% of (or better
 than) a full re-solve from the same state. Times are reported against the end-to-end targets
@@ -20,14 +25,19 @@ Level `pipeline` (bench/reopt_pipeline.py): the same kinds of change end to end 
 pipeline on Postgres, with the run's phases. Each level is one function taking the parsed arguments (`LEVELS`).
 """
 import argparse
+import pickle
 import random
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+SERVE = "--serve-baseline"  # child mode: re-optimize with the scheduler package in the given directory
+HERE = Path(__file__).resolve().parent.parent
+ROOT = Path(sys.argv[sys.argv.index(SERVE) + 1]) if SERVE in sys.argv else HERE
 sys.path.insert(0, str(ROOT))
 
 from scheduler import Change, ReoptimizeParameters, SolverParameters, reoptimize, solve  # noqa: E402
@@ -47,11 +57,12 @@ class Case:
     changes: list[Change]
 
 
-def published(size: int) -> Problem:
-    """The benchmark shop with its 10 s schedule as the previous one."""
+def published(size: int) -> tuple[Problem, dict[str, list[str]]]:
+    """The benchmark shop with its 10 s schedule as the previous one, and that schedule's reasons."""
     shop = generate(size, *SHOPS[size])
     result = solve(shop, SolverParameters(time_limit_s=PUBLISH_S))
-    return with_(shop, previous=[Assignment(i.task, i.technician, i.bay, i.start, i.end) for i in result.items])
+    previous = [Assignment(i.task, i.technician, i.bay, i.start, i.end) for i in result.items]
+    return with_(shop, previous=previous), {i.task: i.why for i in result.items}
 
 
 def with_(shop: Problem, **fields) -> Problem:
@@ -120,37 +131,102 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+class Baseline:
+    """`reoptimize` as of a git commit, in a child process fed pickled problems (see `serve`)."""
+
+    def __init__(self, ref: str):
+        self.ref, self.dir = ref, tempfile.TemporaryDirectory(prefix="reopt-baseline-")
+        archive = subprocess.run(["git", "-C", str(HERE), "archive", ref, "scheduler"], check=True,
+                                 capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", self.dir.name], input=archive, check=True)
+        self.child = subprocess.Popen([sys.executable, __file__, SERVE, self.dir.name], stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE)
+
+    def run(self, problem: Problem, changes: list[Change], time_limit: float) -> dict:
+        pickle.dump((problem, changes, time_limit), self.child.stdin)
+        self.child.stdin.flush()
+        return pickle.load(self.child.stdout)
+
+    def close(self) -> None:
+        self.child.stdin.close()
+        self.child.wait()
+        self.dir.cleanup()
+
+
+def serve() -> None:
+    """The child's loop: (problem, changes, time limit) in, the partial re-optimization's figures out."""
+    while True:
+        try:
+            problem, changes, time_limit = pickle.load(sys.stdin.buffer)
+        except EOFError:
+            return
+        r = reoptimize(problem, changes, ReoptimizeParameters(time_limit_s=time_limit))
+        pickle.dump({"seconds": r.solve_seconds, "moved": len(r.moves), "objective": r.objective}, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+
+
 def solve_level(args) -> None:
+    baseline = Baseline(args.compare) if args.compare else None
+    try:
+        _solve_level(args, baseline)
+    finally:
+        if baseline is not None:
+            baseline.close()
+
+
+def _solve_level(args, baseline: Baseline | None) -> None:
     for size, every in zip(args.sizes, args.reference_every):
         t0 = time.perf_counter()
-        shop = published(size)
+        shop, explained = published(size)
         print(f"\n{size}-task shop: published {len(shop.previous)} tasks in {time.perf_counter() - t0:.1f} s")
         print(f"  {'#':>2} {'kind':<16} {'time':>6} {'moved':>5} {'hood':>4} {'widened':<8} {'objective':>10} "
               f"{'full':>10} {'moved':>5} {'baseline':>10} {'moved':>5}  vs best ref")
-        times, moves, ratios = [], [], []
+        if baseline is not None:
+            print(f"  (each row's second line: {baseline.ref})")
+        runs: dict[str, dict[str, list]] = {"this tree": {"times": [], "moves": [], "ratios": []}}
+        if baseline is not None:
+            runs[baseline.ref] = {"times": [], "moves": [], "ratios": []}
         for i, case in enumerate(cases(shop, args.changes)):
-            r = reoptimize(case.problem, case.changes, ReoptimizeParameters(time_limit_s=args.time_limit))
-            times.append(r.solve_seconds)
-            moves.append(len(r.moves))
-            row = (f"  {i:>2} {case.kind:<16} {r.solve_seconds:>5.2f}s {len(r.moves):>5} "
-                   f"{r.parameters['neighbourhood']:>4} {str(bool(r.parameters['widened'])):<8} {r.objective:>10}")
+            def ours() -> dict:
+                r = reoptimize(case.problem, case.changes, ReoptimizeParameters(time_limit_s=args.time_limit),
+                               explained=explained)
+                return {"seconds": r.solve_seconds, "moved": len(r.moves), "objective": r.objective,
+                        "hood": r.parameters["neighbourhood"], "widened": bool(r.parameters["widened"])}
+            theirs = (lambda: baseline.run(case.problem, case.changes, args.time_limit)) if baseline else None
+            order = [("this tree", ours)] + ([(baseline.ref, theirs)] if baseline else [])
+            figures = dict((name, run()) for name, run in (order if i % 2 == 0 else order[::-1]))
+            best = None
             if i % every == 0:
                 full = reoptimize(case.problem, case.changes,
                                   ReoptimizeParameters(time_limit_s=args.reference_s, full=True))
                 base = solve(case.problem, SolverParameters(time_limit_s=args.reference_s))
                 best = min(full.objective, base.objective)
-                ratios.append(r.objective / best - 1)
-                row += (f" {full.objective:>10} {len(full.moves):>5} {base.objective:>10} "
-                        f"{moved(case.problem.previous, base):>5}  {ratios[-1]:+.2%}")
-            print(row, flush=True)
-        median_moved = statistics.median(moves)
-        print(f"  time p50 {percentile(times, 0.5):.2f} s, p95 {percentile(times, 0.95):.2f} s; tasks moved median "
-              f"{median_moved:g} ({median_moved / size:.1%} of the shop), max {max(moves)}; objective vs the better "
-              f"reference: median {statistics.median(ratios):+.2%}, worst {max(ratios):+.2%} ({len(ratios)} changes)")
-        if size == 200:
-            print(f"  target median moved <= 5%: {'met' if median_moved <= 0.05 * size else 'not met'}; "
-                  f"objective within 1% of a full re-solve: "
-                  f"{'met' if max(ratios) <= 0.01 else f'not met in {sum(x > 0.01 for x in ratios)} of {len(ratios)}'}")
+            for name in runs:
+                f = figures[name]
+                runs[name]["times"].append(f["seconds"])
+                runs[name]["moves"].append(f["moved"])
+                row = (f"  {i if name == 'this tree' else '':>2} {case.kind if name == 'this tree' else '':<16} "
+                       f"{f['seconds']:>5.2f}s {f['moved']:>5} {f.get('hood', ''):>4} {str(f.get('widened', '')):<8} "
+                       f"{f['objective']:>10}")
+                if best is not None:
+                    runs[name]["ratios"].append(f["objective"] / best - 1)
+                    refs = (f" {full.objective:>10} {len(full.moves):>5} {base.objective:>10} "
+                            f"{moved(case.problem.previous, base):>5}" if name == "this tree" else " " * 34)
+                    row += f"{refs}  {runs[name]['ratios'][-1]:+.2%}"
+                print(row, flush=True)
+        for name, run in runs.items():
+            summarize(name, size, run["times"], run["moves"], run["ratios"])
+
+
+def summarize(name: str, size: int, times: list[float], moves: list[int], ratios: list[float]) -> None:
+    median_moved = statistics.median(moves)
+    print(f"  {name}: time p50 {percentile(times, 0.5):.2f} s, p95 {percentile(times, 0.95):.2f} s; tasks moved "
+          f"median {median_moved:g} ({median_moved / size:.1%} of the shop), max {max(moves)}; objective vs the better "
+          f"reference: median {statistics.median(ratios):+.2%}, worst {max(ratios):+.2%} ({len(ratios)} changes)")
+    if size == 200:
+        print(f"  {name}: target median moved <= 5%: {'met' if median_moved <= 0.05 * size else 'not met'}; "
+              f"objective within 1% of a full re-solve: "
+              f"{'met' if max(ratios) <= 0.01 else f'not met in {sum(x > 0.01 for x in ratios)} of {len(ratios)}'}")
 
 
 LEVELS = {"solve": solve_level, "pipeline": pipeline_level}
@@ -165,7 +241,12 @@ def main() -> None:
                         help="per size: run the references beside every n-th change")
     parser.add_argument("--reference-s", type=float, default=10.0)
     parser.add_argument("--time-limit", type=float, default=2.0, help="the partial re-optimization's limit")
+    parser.add_argument("--compare", metavar="GIT-REF", help="re-optimize each change with this commit's too")
+    parser.add_argument(SERVE, metavar="DIR", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve_baseline:
+        serve()
+        return
     if len(args.reference_every) < len(args.sizes):
         args.reference_every += args.reference_every[-1:] * (len(args.sizes) - len(args.reference_every))
     for name, level in LEVELS.items():

@@ -125,6 +125,7 @@ class Problem:
         self._available: dict[str, tuple[Window, ...]] = {}
         self._same_windows: dict[tuple[Window, ...], tuple[Window, ...]] = {}
         self._bay_open: dict[str, tuple[Window, ...]] = {}
+        self._with_skill: dict[str | None, list[Technician]] = {}
 
     def available(self, tech: Technician) -> tuple[Window, ...]:
         """The technician's working windows inside the horizon. Technicians with equal windows
@@ -148,7 +149,9 @@ class Problem:
         return self._bay_open[bay.id]
 
     def eligible_techs(self, task: Task) -> list[Technician]:
-        return [t for t in self.technicians if task.skill is None or task.skill in t.skills]
+        if task.skill not in self._with_skill:
+            self._with_skill[task.skill] = [t for t in self.technicians if task.skill is None or task.skill in t.skills]
+        return list(self._with_skill[task.skill])
 
     def eligible_bays(self, task: Task) -> list[Bay]:
         if task.bay_type is None:

@@ -5,29 +5,36 @@
 orders it concerns). The result is a `Result` like `solve`'s, with `moves`: the diff against
 the previous schedule, a reason per moved task.
 
-1. Warm start (`repair`). The previous schedule, task by task in its start order, each on its
-   previous technician and bay at its previous start or the first moment after it that is
-   free and allowed (so whatever a change pushes moves right). Tasks with a locked start go
-   first, at that start. A task whose previous place no longer holds (technician or bay no
-   longer eligible, a lock naming another one, a predecessor displaced) or that fits nowhere
-   later in the horizon is displaced; displaced and new tasks are then inserted where they
-   cost least, pushing what comes after them on that technician and bay.
+1. Warm start (`repair`). Tasks with a locked start at that start, then every other task of
+   the previous schedule that no change names at exactly its previous place, if that place
+   still holds (technician and bay allowed, after its parts and its predecessors) and is free.
+   The rest is displaced.
 2. Partial (default). Only a neighbourhood is freed: the changed tasks, the tasks the repair
    moved, their work orders and the tasks depending on them, and the tasks on the same
-   technicians' and bays' timelines within `window_minutes` of them. Local search
-   (`local_search.improve` with `free`), then CP-SAT on the neighbourhood with everything
-   else fixed, improve it; every other task keeps its start, technician and bay exactly.
-   The neighbourhood widens once, to the eligible technicians of the work orders involved
-   over a triple window, when it could not place a task that the previous schedule placed
-   (or a new one), or when a work order is later than before: the wider result is kept
-   when it places more work or lowers the objective by at least `CLEAR_GAIN`.
-3. Full (`params.full`, nightly): `solve` over the whole shop with the repaired schedule
-   as its first schedule.
+   technicians' and bays' timelines within `window_minutes` of them. Displaced and new tasks
+   are inserted where they cost least (near their earliest start and their previous one on
+   each eligible technician, or at its first free slot), pushing right only freed tasks.
+   Then local search (`local_search.improve` with `free`) and CP-SAT on the neighbourhood,
+   everything else fixed, improve it; every other task keeps its start, technician and bay.
+   The neighbourhood widens when it cannot absorb the change or a clear gain (`CLEAR_GAIN`
+   of the objective, or more work placed) lies outside it, at most once of each:
+   - when an inserted task lands more than a window from its previous start (a new one: from
+     its parts) or nowhere, the insertion is redone allowed to push the tasks within
+     `WIDEN_FACTOR` windows on the eligible technicians too; the tasks it pushed join the
+     neighbourhood;
+   - when, after the search, a work order is later than before, the search runs again over
+     `WIDEN_FACTOR` windows on the technicians that could do its tasks.
+   `parameters["widened"]` says why, or is False.
+3. Full (`params.full`, nightly): the partial re-optimization's schedule is the first one of
+   `solve` over the whole shop.
 In both, locks and in-progress tasks (full locks, see `pipelines.schedule_run`) never move,
 and a task starting before `frozen_until` moves only if the repair had to move it.
+With `explained` (the previous run's reasons per task), a partial run reuses them for the
+tasks that keep their place outside the neighbourhood and explains only the others.
 """
 import bisect
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
@@ -81,8 +88,10 @@ class Repaired:
     kept: set[str]
 
 
-def reoptimize(problem: Problem, changes: list[Change], params: ReoptimizeParameters = ReoptimizeParameters()
-               ) -> Result:
+def reoptimize(problem: Problem, changes: list[Change], params: ReoptimizeParameters = ReoptimizeParameters(),
+               explained: Mapping[str, list[str]] | None = None) -> Result:
+    """`explained`: the previous schedule's reasons per task (its items' `why`); a partial run reuses
+    them for the tasks outside its neighbourhood that keep their place, and explains the rest."""
     started = time.perf_counter()
     deadline = started + params.time_limit_s
     diagnoses = diagnose(problem)
@@ -90,38 +99,42 @@ def reoptimize(problem: Problem, changes: list[Change], params: ReoptimizeParame
     tasks = [t for t in problem.tasks if t.id not in excluded]
     repaired = repair(problem, tasks, changed_tasks(problem, changes))
     frozen = {t for t in repaired.kept if problem.previous_by_task[t].start < params.frozen_until}
-    hood = Neighbourhood(problem, tasks, changes, params, frozen)
     if params.full:  # the partial re-optimization's schedule is the full search's first one
         partial = replace(params, full=False, time_limit_s=min(PARTIAL_S, params.time_limit_s / 4))
         first = reoptimize(problem, changes, partial)
         warm = {i.task: Assignment(i.task, i.technician, i.bay, i.start, i.end) for i in first.items}
-        return _full(problem, changes, params, tasks, warm, frozen, started, first.solve_seconds)
+        return _full(problem, changes, params, tasks, diagnoses, warm, frozen, started, first)
 
+    hood = Neighbourhood(problem, tasks, changes, params, frozen)
     free = hood.around(repaired.placed, params.window_minutes)
     warm, lost = insert_displaced(problem, tasks, repaired, free)
     widened: str | bool = False
-    if len(repaired.placed) < len(tasks):  # displaced or new tasks to insert: may pushing tasks outside pay?
+    if strayed := _strayed(problem, repaired, hood.changed, warm, params.window_minutes):  # may pushing more pay?
         todo = [t.id for t in tasks if t.id not in repaired.placed]
-        pushable = free | hood.around(repaired.placed, WIDEN_FACTOR * params.window_minutes, hood.eligible_techs(todo))
+        wide = WIDEN_FACTOR * params.window_minutes
+        pushable = free | hood.around(repaired.placed, wide, hood.eligible_techs(todo))
         wide_warm, wide_lost = insert_displaced(problem, tasks, repaired, pushable,
                                                 started + INSERT_SHARE * params.time_limit_s)
         if wide_warm is not None and _gains(problem, warm, wide_warm):
             pushed = {t for t, a in wide_warm.items() if t not in free and _place(a) != _place(repaired.placed.get(t))}
             reason = (f"{len(lost)} task(s) found no place in the neighbourhood" if len(wide_lost) < len(lost)
-                      else f"inserting pushed {len(pushed)} task(s) outside the neighbourhood")
+                      else f"{len(strayed)} task(s) inserted far from where they were; pushing {len(pushed)} "
+                           "outside the neighbourhood brought them closer")
             warm, free, widened = wide_warm, free | pushed, reason
     first = time.perf_counter() - started
     best, stats = _search(problem, tasks, warm, free, deadline, params)
-    if not widened and (reason := hood.later_than_before(best)) and time.perf_counter() < deadline:
+    if (reason := hood.later_than_before(best)) and time.perf_counter() < deadline:
         wider = free | hood.around(best, WIDEN_FACTOR * params.window_minutes, hood.late_techs(best))
         if wider != free:
             candidate, more = _search(problem, tasks, best, wider, deadline, params, perturb=True)
             if _gains(problem, best, candidate):
-                best, free, widened = candidate, wider, reason
+                best, free, widened = candidate, wider, f"{widened}; {reason}" if widened else reason
                 stats = _add(stats, more)
     parameters = {**params.to_dict(), "source": "reoptimize", "neighbourhood": len(free), "widened": widened,
                   "changes": [c.reason for c in changes], "search": stats}
-    return _result(problem, tasks, diagnoses, best, changes, parameters, started, first)
+    reuse = {t: why for t, why in (explained or {}).items()
+             if t not in free and t in best and _place(best[t]) == _place(problem.previous_by_task.get(t))}
+    return _result(problem, tasks, diagnoses, best, changes, parameters, started, first, reuse)
 
 
 def repair(problem: Problem, tasks: list[Task], changed: set[str] = frozenset()) -> Repaired:
@@ -217,10 +230,23 @@ def insert_displaced(problem: Problem, tasks: list[Task], repaired: Repaired, fr
     return s.placed(), [t.id for t in waiting]
 
 
+def _strayed(problem: Problem, repaired: Repaired, changed: set[str], placed: dict[str, Assignment], window: int
+             ) -> list[str]:
+    """The displaced tasks that found no place or one more than `window` after their previous
+    start, and the changed tasks new to the schedule placed more than `window` after their parts."""
+    out = []
+    for t in repaired.displaced + sorted(t for t in changed if t not in problem.previous_by_task):
+        before = problem.previous_by_task.get(t)
+        was = before.start if before is not None else release_time(problem.task_by_id[t])
+        if (t not in placed and before is not None) or (t in placed and placed[t].start > was + window):
+            out.append(t)
+    return out
+
+
 def _insert_best(s: SequenceSchedule, task: Task) -> bool:
     """`task` at the cheapest of a few positions on each eligible technician: where its
-    earliest start falls in their sequence, either side of it, and at the technician's first
-    free slot; on the bays free soonest. False if it fits nowhere."""
+    earliest start and its previous start fall in their sequence, either side of those, and at
+    the technician's first free slot; on the bays free soonest. False if it fits nowhere."""
     t = task.id
     earliest = max([s.release[t]] + [s.start[p] + s.duration[p] for p in s.preds[t]])
     before = s.problem.previous_by_task.get(t)
@@ -410,7 +436,8 @@ def _add(a: dict, b: dict) -> dict:
 
 
 def _full(problem: Problem, changes: list[Change], params: ReoptimizeParameters, tasks: list[Task],
-          warm: dict[str, Assignment], frozen: set[str], started: float, first: float) -> Result:
+          diagnoses: list[Diagnosis], warm: dict[str, Assignment], frozen: set[str], started: float,
+          partial: Result) -> Result:
     """`solve` on the whole shop from `warm`, the frozen tasks locked where they are."""
     pinned = [replace(t, lock=Lock(warm[t.id].start, warm[t.id].technician, warm[t.id].bay)) if t.id in frozen else t
               for t in problem.tasks]
@@ -421,21 +448,24 @@ def _full(problem: Problem, changes: list[Change], params: ReoptimizeParameters,
     placed = {i.task: Assignment(i.task, i.technician, i.bay, i.start, i.end) for i in solved.items}
     if _key(problem, warm) < _key(problem, placed):
         placed = warm
-    diagnoses = diagnose(problem)
     parameters = {**params.to_dict(), "source": "reoptimize-full", "neighbourhood": len(tasks) - len(frozen),
-                  "widened": False, "changes": [c.reason for c in changes], "found_by": solved.parameters["source"]}
-    return _result(problem, tasks, diagnoses, placed, changes, parameters, started, first)
+                  "widened": False, "changes": [c.reason for c in changes], "found_by": solved.parameters["source"],
+                  "partial_objective": partial.objective}
+    return _result(problem, tasks, diagnoses, placed, changes, parameters, started, partial.solve_seconds)
 
 
 def _result(problem: Problem, tasks: list[Task], diagnoses: list[Diagnosis], placed: dict[str, Assignment],
-            changes: list[Change], parameters: dict, started: float, first: float) -> Result:
+            changes: list[Change], parameters: dict, started: float, first: float,
+            explained: Mapping[str, list[str]] | None = None) -> Result:
+    explained = explained or {}
     unplaced = {t.id for t in tasks if t.id not in placed}
     terms = objective.evaluate(problem, placed)
     lateness = objective.lateness(problem, placed)
     explainer = Explainer(problem, placed, lateness)
     diagnoses = diagnoses + [Diagnosis(t, "no_room", explainer.why_not(t, unplaced))
                              for t in sorted(unplaced, key=list(problem.task_by_id).index)]
-    items = [ScheduledTask(a.task, a.technician, a.bay, a.start, a.end, explainer.why(a.task))
+    items = [ScheduledTask(a.task, a.technician, a.bay, a.start, a.end,
+                           list(explained[a.task]) if a.task in explained else explainer.why(a.task))
              for a in sorted(placed.values(), key=lambda a: (a.start, a.task))]
     value = objective.total(terms)
     why_not: dict[str, list[str]] = {}
