@@ -66,6 +66,7 @@ def run_schedule(conn, triggered_by: str, *, now: datetime | None = None, scope:
         loaded = load_problem(conn, start, config.bayflow_schedule_horizon_days)
         pending = [PendingChange(*row) for row in conn.execute(SQL.pending_changes.psycopg).fetchall()]
         changes = _changes(conn, loaded, pending)
+        explained = dict(conn.execute(SQL.previous_reasons.psycopg).fetchall())
     problem = as_given(loaded)
     if scope is None:
         scope = "full" if not changes or any(c.scope == "full" for c in pending) or not problem.previous else "partial"
@@ -74,7 +75,7 @@ def run_schedule(conn, triggered_by: str, *, now: datetime | None = None, scope:
         if problem.previous:
             result = reoptimize(problem, changes, ReoptimizeParameters(
                 frozen_until=config.bayflow_frozen_window_minutes, time_limit_s=limit, full=scope == "full",
-                num_workers=config.bayflow_solver_workers))
+                num_workers=config.bayflow_solver_workers), explained=explained)
         else:  # nothing published yet: nothing to keep, a solve from scratch
             result = solve(problem, SolverParameters(limit, config.bayflow_solver_workers))
     with phases("diff"):

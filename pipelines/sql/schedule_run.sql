@@ -47,6 +47,14 @@ select (select coalesce(jsonb_object_agg(t.id, t.name), '{}') from public.tasks 
        (select coalesce(jsonb_object_agg(p.id, p.name), '{}') from public.technicians p where p.id = any(:technicians::uuid[])),
        (select coalesce(jsonb_object_agg(b.id, b.name), '{}') from public.bays b where b.id = any(:bays::uuid[]))
 
+-- The last run's reasons for the tasks it placed, which a partial run reuses for the tasks it leaves
+-- where they are (explaining a whole shop again costs more than its solve).
+-- name: previous_reasons
+select i.task_id::text, i.why
+  from public.schedule_items i
+ where i.run_id = (select id from public.schedule_runs order by created_at desc, id desc limit 1)
+   and i.starts_at is not null
+
 -- name: answer_changes
 update public.schedule_changes set schedule_run_id = :run_id where id = any(:ids) and schedule_run_id is null
 
