@@ -13,7 +13,9 @@ Write-back. Only tasks whose placement (or unplaced reason) changed are written:
 task keeps its row and `version` as they were. Tasks are read with their `version`; if one
 the run writes changed while the solver ran, nothing is written and `StaleSchedule` is raised
 (run again). In-progress and paused tasks with a technician and a planned end occupy their
-technician and bay until that end; they are never re-planned. A blocked task stays as it
+technician and bay until that end; they are never re-planned. A task locked in start and
+technician (pinned) is taken where the dispatcher put it, whatever it breaks, and never taken
+off (`as_given`). A blocked task stays as it
 is, unplaced in the run with its reason; the tasks waiting on it (directly or not) are
 unplaced too, quoting it. The write-back changes the status of pending and scheduled tasks only.
 """
@@ -118,6 +120,11 @@ def run_schedule(conn, triggered_by: str, *, now: datetime | None = None, scope:
                                         problem.clock(item.end), json.dumps(item.why)))
                 for task_id, reasons in unplaced.items():  # in-progress ones stay in progress; the diagnoses say why
                     copy.write_row((run_id, task_id, None, None, None, None, json.dumps(reasons)))
+                for a in problem.previous:  # a pinned task the solver could not fit stays, saying what it breaks
+                    if a.task in loaded.pinned and a.task in result.unscheduled:
+                        copy.write_row((run_id, a.task, a.technician, a.bay, problem.clock(a.start), problem.clock(a.end),
+                                        json.dumps(["kept where the dispatcher put it",
+                                                    *result.unscheduled[a.task]])))
             with cur.copy(SQL.copy_moves.sql) as copy:
                 for w in written:
                     if w.before != w.after:

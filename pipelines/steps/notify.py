@@ -9,7 +9,7 @@ run with the last one announced, each task new to a technician or moved is a `ta
 and to, with the run's reason (its stored diff) — one buzz per run, however many tasks moved.
 A technician's events name only them in their audience.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from pipelines import runs
@@ -95,7 +95,7 @@ class Loaded:
     previous: dict[str, Item]        # task -> its item in the last announced run
     tech_profiles: dict[str, str]    # technician -> profile
     dispatchers: tuple[str, ...]
-    reasons: dict[str, str] = field(default_factory=dict)  # task -> why this run moved it
+    reasons: dict[str, str]          # task -> why this run moved it (its stored diff)
 
 
 def _items(conn, schedule_run_id: str | None) -> list[Item]:

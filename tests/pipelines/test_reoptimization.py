@@ -117,8 +117,9 @@ def test_every_trigger_kind_is_answered_by_one_coalesced_run(stack):
     # A staff PATCH of a task's placement is a dispatcher's move too (forced past the what-if, here).
     other = stack.sql("select id::text, version from public.tasks where status = 'scheduled' and id <> %s"
                       " and assigned_technician_id <> %s order by planned_start desc limit 1", (task, TECHNICIAN_ANA))[0]
-    patched = stack.call("PATCH", f"/v1/tasks/{other[0]}", json={"assigned_technician_id": TECHNICIAN_ANA, "force": True},
-                         headers={**stack.headers(DISPATCHER), "If-Match": f'"{other[1]}"'})
+    patched = stack.http.request("PATCH", f"/v1/tasks/{other[0]}",
+                                 json={"assigned_technician_id": TECHNICIAN_ANA, "force": True},
+                                 headers={**stack.headers(DISPATCHER), "If-Match": f'"{other[1]}"'})
     assert patched.status_code == 200, patched.text
     (_, scope, changes) = _wait_runs(stack, 4)[-1]
     assert (scope, [c["reason"] for c in changes]) == ("partial", [f"dispatcher moved '{_name(stack, other[0])}'"])
