@@ -17,12 +17,12 @@ the previous schedule, a reason per moved task.
    Then local search (`local_search.improve` with `free`) and CP-SAT on the neighbourhood,
    everything else fixed, improve it; every other task keeps its start, technician and bay.
    The neighbourhood widens when it cannot absorb the change or a clear gain (`CLEAR_GAIN`
-   of the objective, or more work placed) lies outside it, at most once of each:
+   of the objective, or more work placed) lies outside it, at most once per run:
    - when an inserted task lands more than a window from its previous start (a new one: from
      its parts) or nowhere, the insertion is redone allowed to push the tasks within
      `WIDEN_FACTOR` windows on the eligible technicians too; the tasks it pushed join the
      neighbourhood;
-   - when, after the search, a work order is later than before, the search runs again over
+   - else when, after the search, a work order is later than before, the search runs again over
      `WIDEN_FACTOR` windows on the technicians that could do its tasks.
    `parameters["widened"]` says why, or is False.
 3. Full (`params.full`, nightly): the partial re-optimization's schedule is the first one of
@@ -61,7 +61,6 @@ CP_SAT_MAX_TASKS = 60  # neighbourhoods up to this size get a CP-SAT pass after 
 CP_SAT_MIN_S = 0.05  # ... when this much time is left
 CP_SAT_S = 0.5  # at most
 LS_S = 0.1  # the local search's share before CP-SAT
-WIDE_LS_S = 0.3  # ... in a widened neighbourhood, where it also perturbs
 PARTIAL_S = 2.0  # at most, for the partial re-optimization that starts a full one
 
 
@@ -123,12 +122,12 @@ def reoptimize(problem: Problem, changes: list[Change], params: ReoptimizeParame
             warm, free, widened = wide_warm, free | pushed, reason
     first = time.perf_counter() - started
     best, stats = _search(problem, tasks, warm, free, deadline, params)
-    if (reason := hood.later_than_before(best)) and time.perf_counter() < deadline:
+    if not widened and (reason := hood.later_than_before(best)) and time.perf_counter() < deadline:
         wider = free | hood.around(best, WIDEN_FACTOR * params.window_minutes, hood.late_techs(best))
         if wider != free:
-            candidate, more = _search(problem, tasks, best, wider, deadline, params, perturb=True)
+            candidate, more = _search(problem, tasks, best, wider, deadline, params)
             if _gains(problem, best, candidate):
-                best, free, widened = candidate, wider, f"{widened}; {reason}" if widened else reason
+                best, free, widened = candidate, wider, reason
                 stats = _add(stats, more)
     parameters = {**params.to_dict(), "source": "reoptimize", "neighbourhood": len(free), "widened": widened,
                   "changes": [c.reason for c in changes], "search": stats}
@@ -383,13 +382,12 @@ def _place(a: Assignment | None) -> tuple | None:
 
 
 def _search(problem: Problem, tasks: list[Task], start: dict[str, Assignment], free: set[str], deadline: float,
-            params: ReoptimizeParameters, perturb: bool = False) -> tuple[dict[str, Assignment], dict]:
-    """A local search on `free` (a descent of at most `LS_S`; with `perturb`, an iterated local
-    search of at most `WIDE_LS_S`), then CP-SAT on it if small enough, everything else fixed."""
+            params: ReoptimizeParameters) -> tuple[dict[str, Assignment], dict]:
+    """A local search descent on `free` (at most `LS_S`), then CP-SAT on it if small enough,
+    everything else fixed."""
     began = time.perf_counter()
-    ls_until = began + (WIDE_LS_S if perturb else LS_S)
-    placed, stats = improve(problem, tasks, start, min(deadline, ls_until), seed=params.random_seed, free=free,
-                            perturb=perturb)
+    placed, stats = improve(problem, tasks, start, min(deadline, began + LS_S), seed=params.random_seed, free=free,
+                            perturb=False)
     out = {"evaluated": stats.evaluated, "kept": stats.kept, "local_search_s": round(time.perf_counter() - began, 3)}
     left = deadline - time.perf_counter()
     ids = [t for t in free if t in placed]
