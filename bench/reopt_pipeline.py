@@ -175,6 +175,7 @@ def bench_size(admin_url: str, size: int, count: int) -> None:
             worker.terminate()
             worker.wait(30)
             log_file.close()
+            log_path.unlink()
         with psycopg.connect(admin_url, autocommit=True) as admin:
             admin.execute(f'drop database if exists "{name}" with (force)')
 
