@@ -12,7 +12,7 @@ CHANNEL = "bayflow_events"
 
 # Event types the pipelines and the API publish; a webhook subscription lists some of them, or "*".
 EVENT_TYPES = ("work_order.planned", "work_order.needs_review", "work_order.at_risk", "schedule.published",
-               "schedule.at_risk", "task.assigned", "task.moved", "pipeline.failed")
+               "schedule.at_risk", "task.assigned", "task.moved", "technician.schedule_changed", "pipeline.failed")
 ALL_EVENTS = "*"
 
 

@@ -37,16 +37,23 @@ def longest_usable(windows, release: int) -> int:
 
 def diagnose(problem: Problem) -> list[Diagnosis]:
     found: list[Diagnosis] = []
+    longest: dict[tuple[int, int], int] = {}  # (id of a windows tuple, release) -> longest_usable, shared by tasks
     for task in problem.tasks:
-        found.extend(_task_problems(problem, task))
+        found.extend(_task_problems(problem, task, longest))
     found.extend(_cycles(problem))
     found.extend(_lock_overlaps(problem))
     found.extend(_locked_too_early(problem, {d.task for d in found}))
     return found + blocked_by(problem, {d.task for d in found})
 
 
-def _task_problems(problem: Problem, task: Task) -> list[Diagnosis]:
+def _task_problems(problem: Problem, task: Task, memo: dict[tuple[int, int], int]) -> list[Diagnosis]:
     out = []
+
+    def longest_of(windows, release: int) -> int:
+        key = (id(windows), release)
+        if key not in memo:
+            memo[key] = longest_usable(windows, release)
+        return memo[key]
 
     def add(kind, message):
         out.append(Diagnosis(task.id, kind, message))
@@ -85,12 +92,12 @@ def _task_problems(problem: Problem, task: Task) -> list[Diagnosis]:
             which = f"bay '{bays[0].name}'" if lock.bay else f"every '{task.bay_type}' bay"
             add("lock_conflict", f"locked to {when} but {which} is down then")
         return out
-    longest = max(longest_usable(w, release) for w in problem.shift_patterns(techs))
+    longest = max(longest_of(w, release) for w in problem.shift_patterns(techs))
     if longest < task.duration:
         who = techs[0].name if lock.technician else f"any technician {with_skill(task)}".rstrip()
         add("no_window", f"takes {task.duration} min; the longest availability window of {who} is {longest} min")
     elif task.bay_type:
-        longest_bay = max(longest_usable(problem.bay_open(b), release) for b in bays)
+        longest_bay = max(longest_of(problem.bay_open(b), release) for b in bays)
         if longest_bay < task.duration:
             add("no_window", f"takes {task.duration} min; the longest uptime of a '{task.bay_type}' bay is {longest_bay} min")
     return out

@@ -81,7 +81,7 @@ class Explainer:
         others = [t for t in candidate_techs(p, task) if t.id != a.technician]
         if not others:
             return [f"{name} is the only technician {with_skill(task)}".rstrip()]
-        fits = [self.techs[t.id].earliest_fit(earliest, task.duration, ignore=task.id) for t in others]
+        fits = [self.techs[t.id].earliest_fit(earliest, task.duration) for t in others]  # the task is not on theirs
         if all(f is None or f > a.start for f in fits):
             known = [f for f in fits if f is not None]
             until = f" before {hhmm(p, min(known))}" if known else " in the horizon"
@@ -94,7 +94,8 @@ class Explainer:
         if task.bay_type is None or task.lock.bay is not None or a.start <= earliest:
             return []
         bays = candidate_bays(p, task)
-        fits = [self.bays[b.id].earliest_fit(earliest, task.duration, ignore=task.id) for b in bays]
+        fits = [self.bays[b.id].earliest_fit(earliest, task.duration, ignore=task.id if b.id == a.bay else None)
+                for b in bays]
         first = min(f for f in fits if f is not None)
         if first < a.start:
             return []

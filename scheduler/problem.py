@@ -85,6 +85,17 @@ class Assignment:
 
 
 @dataclass(frozen=True)
+class Change:
+    """One thing that changed since the previous schedule, and the items it concerns (a
+    re-optimization frees the schedule around them, `reoptimize.py`)."""
+    reason: str  # for people: "'Replace pads' running 60 min over", "Ana's time off"
+    tasks: frozenset[str] = frozenset()
+    technicians: frozenset[str] = frozenset()
+    bays: frozenset[str] = frozenset()
+    work_orders: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class Weights:
     """Objective weights, each multiplying one named term (see README)."""
     tardiness: int = 10
@@ -114,6 +125,7 @@ class Problem:
         self._available: dict[str, tuple[Window, ...]] = {}
         self._same_windows: dict[tuple[Window, ...], tuple[Window, ...]] = {}
         self._bay_open: dict[str, tuple[Window, ...]] = {}
+        self._with_skill: dict[str | None, list[Technician]] = {}
 
     def available(self, tech: Technician) -> tuple[Window, ...]:
         """The technician's working windows inside the horizon. Technicians with equal windows
@@ -137,7 +149,9 @@ class Problem:
         return self._bay_open[bay.id]
 
     def eligible_techs(self, task: Task) -> list[Technician]:
-        return [t for t in self.technicians if task.skill is None or task.skill in t.skills]
+        if task.skill not in self._with_skill:
+            self._with_skill[task.skill] = [t for t in self.technicians if task.skill is None or task.skill in t.skills]
+        return list(self._with_skill[task.skill])
 
     def eligible_bays(self, task: Task) -> list[Bay]:
         if task.bay_type is None:

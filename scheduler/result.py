@@ -1,7 +1,7 @@
 """What a solve returns: status, objective terms, the placed tasks with reasons, diagnoses."""
 from dataclasses import dataclass, field
 
-from scheduler.problem import Problem
+from scheduler.problem import Assignment, Problem
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,25 @@ class ScheduledTask:
     start: int
     end: int
     why: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Moved:
+    """One line of a re-optimization's diff: a task whose start, technician or bay changed, or
+    that became placed (`before` None) or unplaced (`after` None), and why."""
+    task: str
+    before: Assignment | None
+    after: Assignment | None
+    reason: str  # "pushed by …", "freed by …", "placed", "unplaced: …"
+
+    def to_dict(self, problem: Problem) -> dict:
+        def where(a: Assignment | None) -> dict | None:
+            if a is None:
+                return None
+            return {"technician": a.technician, "bay": a.bay, "start": problem.clock(a.start).isoformat(),
+                    "end": problem.clock(a.end).isoformat(), "start_minute": a.start, "end_minute": a.end}
+
+        return {"task": self.task, "before": where(self.before), "after": where(self.after), "reason": self.reason}
 
 
 @dataclass
@@ -49,6 +68,7 @@ class Result:
     diagnoses: list[Diagnosis]
     lateness: dict[str, int]  # work order -> minutes late (0: on time)
     baseline_objective: int | None = None  # greedy earliest-due-date schedule, same objective
+    moves: list[Moved] | None = None  # a re-optimization's diff against the previous schedule
 
     @property
     def gap(self) -> float | None:
@@ -89,4 +109,5 @@ class Result:
                       for i in self.items],
             "unscheduled": [{"task": task, "why": reasons} for task, reasons in self.unscheduled.items()],
             "diagnoses": [d.to_dict() for d in self.diagnoses],
+            **({"moves": [m.to_dict(problem) for m in self.moves]} if self.moves is not None else {}),
         }

@@ -10,7 +10,7 @@ from pathlib import Path
 import jsonschema
 
 from scheduler.problem import (
-    NO_ETA, Assignment, Bay, Lock, Problem, Task, Technician, Weights, Window, WorkOrder, merge, subtract,
+    NO_ETA, Assignment, Bay, Change, Lock, Problem, Task, Technician, Weights, Window, WorkOrder, merge, subtract,
 )
 
 SCHEMA_PATH = Path(__file__).with_name("scenario.schema.json")
@@ -26,6 +26,11 @@ def schema() -> dict:
 
 
 def load_file(path) -> Problem:
+    return load_with_changes(path)[0]
+
+
+def load_with_changes(path) -> tuple[Problem, list[Change] | None]:
+    """The scenario's problem and its `changes` (None when it names none)."""
     try:
         text = Path(path).read_text()
     except OSError as exc:
@@ -34,7 +39,8 @@ def load_file(path) -> Problem:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ScenarioError(f"{path}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from exc
-    return from_dict(data)
+    problem = from_dict(data)
+    return problem, changes_from_dict(data, problem)
 
 
 def field_path(parts) -> str:
@@ -193,6 +199,23 @@ def from_dict(data) -> Problem:
 
     weights = Weights(**data.get("weights", {}))
     return Problem(horizon_start, horizon, technicians, bays, work_orders, tasks, previous, weights)
+
+
+def changes_from_dict(data, problem: Problem) -> list[Change] | None:
+    """The scenario's `changes` (validated with it by `from_dict`), each id checked against `problem`."""
+    if "changes" not in data:
+        return None
+    known = {"tasks": problem.task_by_id, "technicians": problem.tech_by_id, "bays": problem.bay_by_id,
+             "work_orders": problem.wo_by_id}
+    out = []
+    for i, c in enumerate(data["changes"]):
+        for name, ids in known.items():
+            for j, item in enumerate(c.get(name, [])):
+                if item not in ids:
+                    raise ScenarioError(f"changes[{i}].{name}[{j}]: unknown {name.removesuffix('s').replace('_', ' ')} "
+                                        f"{item!r}")
+        out.append(Change(c["reason"], **{name: frozenset(c.get(name, [])) for name in known}))
+    return out
 
 
 def to_dict(problem: Problem) -> dict:

@@ -238,6 +238,8 @@ class SequenceSchedule:
             if t in region or t in change.unplace:
                 continue
             region.add(t)
+            if t in self.lock_start:
+                continue  # its start cannot change, so nothing after it moves through it
             tseq, bseq = self._neighbours(t, change.tech_seqs, change.bay_seqs, all_tech, all_bay)
             after = [s for s in self.succs[t] if s in all_tech and s not in change.unplace]
             n = nxt(("t", all_tech[t]), tseq, t)

@@ -252,7 +252,11 @@ def _locks_unplaced(problem: Problem, tasks: list[Task], placed: dict[str, Assig
     return any(t.id not in placed and t.lock != Lock() for t in tasks)
 
 
-def solve(problem: Problem, params: SolverParameters = SolverParameters()) -> Result:
+def solve(problem: Problem, params: SolverParameters = SolverParameters(),
+          warm_start: dict[str, Assignment] | None = None) -> Result:
+    """With `warm_start` (a feasible placement, e.g. the previous schedule repaired), that is the
+    first schedule when it is no worse than the earliest-due-date one, and the slower
+    constructions are skipped."""
     started = time.perf_counter()
     limit = params.time_limit_s
     diagnoses = diagnose(problem)
@@ -261,21 +265,31 @@ def solve(problem: Problem, params: SolverParameters = SolverParameters()) -> Re
         excluded = {d.task for d in diagnoses}
         return [t for t in problem.tasks if t.id not in excluded]
 
+    def first_schedule() -> tuple[dict[str, Assignment], dict[str, Assignment], float, str]:
+        if warm_start is None:
+            return *construct(problem, tasks, started + CONSTRUCT_SHARE * limit), "construction"
+        ids = {t.id for t in tasks}
+        warm = _closed(problem, tasks, {t: a for t, a in warm_start.items() if t in ids})
+        edd = _closed(problem, tasks, greedy_schedule(problem, tasks))
+        if _placement_key(problem, warm) <= _placement_key(problem, edd):
+            return warm, edd, time.perf_counter(), "warm_start"
+        return edd, edd, time.perf_counter(), "construction"
+
     tasks = schedulable()
-    built, edd, first = construct(problem, tasks, started + CONSTRUCT_SHARE * limit)
+    built, edd, first, built_by = first_schedule()
     if _locks_unplaced(problem, tasks, built):
         conflicts = lock_conflicts(problem, diagnoses, params)
         if conflicts:
             diagnoses = diagnoses + conflicts
             diagnoses += blocked_by(problem, {d.task for d in diagnoses})
             tasks = schedulable()
-            built, edd, first = construct(problem, tasks, started + CONSTRUCT_SHARE * limit)
+            built, edd, first, built_by = first_schedule()
     until = started + limit - FINISH_S_PER_TASK * len(tasks)
     share = started + min(SEARCH_SHARE * limit, SMALL_SEARCH_S if len(tasks) <= PROOF_MAX_TASKS else limit)
     # CP-SAT only when it will have MIN_SEARCH_S after the local search's share; else the search has it all.
     exact = until - max(time.perf_counter(), share) >= MIN_SEARCH_S
     searched, stats = improve(problem, tasks, built, share if exact else until, seed=params.random_seed)
-    best, source = (searched, "local_search") if stats.improved else (built, "construction")
+    best, source = (searched, "local_search") if stats.improved else (built, built_by)
     status, bound = "feasible", None
     kept = [t for t in tasks if t.id in best]
     if kept and exact and until - time.perf_counter() >= MIN_SEARCH_S:

@@ -19,6 +19,7 @@ ACTOR_MODULES: list[str] = [
     "tasks.pipeline_actors",
     "tasks.integration_actors",
     "tasks.webhook_actors",
+    "tasks.reoptimization",
 ]
 
 

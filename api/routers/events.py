@@ -50,7 +50,7 @@ async def events(request: Request, conn: Connection, principal: CurrentPrincipal
                  last_event_id: Annotated[int | None, Header(ge=0, le=INT8_MAX, description="resume after this event id")] = None,
                  after: Annotated[int | None, Query(ge=0, le=INT8_MAX, description="replay events after this id")] = None):
     """`event:` is the event type (work_order.planned, work_order.needs_review, schedule.published,
-    task.assigned, task.moved, pipeline.failed), `data:` JSON {id, type, work_order_id, task_id,
+    task.assigned, task.moved, technician.schedule_changed, pipeline.failed), `data:` JSON {id, type, work_order_id, task_id,
     schedule_run_id}, `id:` the event id to resume from."""
     try:
         subscription = await hub(request).subscribe()

@@ -3,7 +3,8 @@
 A move is judged by the same what-if as its preview; one the what-if calls infeasible is
 refused (409, the violations as `errors`) unless the caller says `force`, and then nothing
 is written. An applied move writes the task's placement and locks, publishes `task.moved`
-and asks for a re-optimization, all in the request's transaction. Undo is a move back.
+and asks for a partial re-optimization around it (the move is its change), all in the request's
+transaction. Undo is a move back.
 """
 from fastapi import APIRouter, Depends, Request, Response
 
@@ -11,10 +12,10 @@ from api.concurrency import IfMatch, etag, expected_version, set_etag
 from api.deps import Connection, CurrentPrincipal, require_roles
 from api.move_check import judge
 from api.problems import ProblemError
+from api.reoptimization import request_after_move
 from api.routers.tasks import load_task
 from api.schemas.schedule import MoveRequest, MoveResult, WhatIfRequest, WhatIfResult
 from api.task_moves import SERIALISE_MOVES, publish_moved, refuse, write_placement
-from tasks.starts import aenqueue_reschedule
 
 router = APIRouter(prefix="/v1/schedule", tags=["schedule"],
                    dependencies=[Depends(require_roles("admin", "dispatcher"))])
@@ -49,7 +50,7 @@ async def move(body: MoveRequest, request: Request, conn: Connection, principal:
     await write_placement(conn, task, judged.result.placement, body.lock if body.lock is not None else given(body))
     moved = await load_task(conn, task.id)
     await publish_moved(conn, principal, task, moved, forced=not judged.result.feasible)
-    run_id = await aenqueue_reschedule(conn, reason=f"move of '{task.name}' by {principal.profile_id}")
+    run_id = await request_after_move(conn, str(principal.profile_id), task, moved)
     set_etag(response, moved.version)
     return MoveResult(task=moved, what_if=judged.result, pipeline_run_id=run_id)
 

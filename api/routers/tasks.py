@@ -1,7 +1,8 @@
 """`/v1/tasks`: tasks and their dependencies. Technicians see (and may update the status and
 notes of) only the tasks assigned to them; RLS decides, the API answers 404 for the rest.
 A staff change of where a task is (technician, bay, planned start) is judged by the board's
-what-if like a move: refused with the violations unless the body says `force`."""
+what-if like a move: refused with the violations unless the body says `force`; once applied it is a
+dispatcher's move, re-optimized around like one (api/reoptimization.py)."""
 from datetime import datetime
 from typing import Annotated
 from uuid import UUID
@@ -16,6 +17,7 @@ from api.move_check import judge
 from api.pagination import Page, Paging
 from api.problems import ProblemError
 from api.queries import load
+from api.reoptimization import request_after_move
 from api.rows import delete_versioned, fetch_one, update_versioned
 from api.schemas.common import QueryTimestamp
 from api.schemas.schedule import WhatIfRequest
@@ -92,6 +94,7 @@ async def update_task(task_id: UUID, body: TaskUpdate, conn: Connection, princip
     task = await load_task(conn, task_id)
     if moving is not None:
         await publish_moved(conn, principal, moving[0], task, forced=moving[1])
+        await request_after_move(conn, str(principal.profile_id), moving[0], task)
     set_etag(response, task.version)
     return task
 

@@ -133,6 +133,8 @@ class UnplacedTask(ResponseModel):
 class RunDiff(ResponseModel):
     run_id: UUID
     previous_run_id: UUID | None = Field(description="the run before it; null: the first run (everything is new)")
+    scope: Literal["partial", "full"]
+    changes: list[str] = Field(description="the changes the run answered, as reasons")
     moved: list[MovedTask]
     newly_placed: list[PlacedTask]
     unplaced: list[UnplacedTask]

@@ -13,6 +13,10 @@ def register(subparsers) -> None:
     solve.add_argument("--workers", type=int, default=2, metavar="N", help="CP-SAT workers (default 2)")
     solve.add_argument("--seed", type=int, default=0, help="CP-SAT random seed (default 0)")
     solve.add_argument("--out", metavar="FILE", help="write the full result JSON here (default: stdout)")
+    solve.add_argument("--full", action="store_true",
+                       help="with a previous_schedule: re-solve the whole shop from it (default: around the changes)")
+    solve.add_argument("--frozen-minutes", type=int, default=0, metavar="M",
+                       help="with a previous_schedule: tasks starting in the first M minutes move only if they must")
     solve.set_defaults(func=run_solve)
 
     scenario = subparsers.add_parser("scenario", help="scheduling scenarios")
@@ -35,18 +39,29 @@ def _write(data: dict, out: str | None) -> None:
 
 
 def run_solve(args) -> int:
-    from scheduler import SolverParameters, solve
-    from scheduler.scenario import ScenarioError, load_file
+    """A scenario with a `previous_schedule` is re-optimized from it (`scheduler.reoptimize`): around
+    its `changes`, or around whatever differs from the previous schedule; otherwise solved afresh."""
+    from scheduler import ReoptimizeParameters, SolverParameters, reoptimize, solve
+    from scheduler.reoptimize import changes_from_previous
+    from scheduler.scenario import ScenarioError, load_with_changes
 
     if args.time_limit <= 0:
         raise CommandError("--time-limit: must be > 0")
     if args.workers < 1:
         raise CommandError("--workers: must be >= 1")
+    if args.frozen_minutes < 0:
+        raise CommandError("--frozen-minutes: must be >= 0")
     try:
-        problem = load_file(args.scenario)
+        problem, changes = load_with_changes(args.scenario)
     except ScenarioError as exc:
         raise CommandError(f"{args.scenario}: {exc}") from exc
-    result = solve(problem, SolverParameters(args.time_limit, args.workers, args.seed))
+    if problem.previous:
+        changes = changes if changes is not None else changes_from_previous(problem)
+        result = reoptimize(problem, changes, ReoptimizeParameters(
+            frozen_until=args.frozen_minutes, time_limit_s=args.time_limit, full=args.full,
+            num_workers=args.workers, random_seed=args.seed))
+    else:
+        result = solve(problem, SolverParameters(args.time_limit, args.workers, args.seed))
     summary = sys.stderr if not args.out else sys.stdout
     print(summary_text(result), file=summary)
     _write(result.to_dict(problem), args.out)
@@ -67,6 +82,10 @@ def summary_text(result) -> str:
         lines.append(f"  {wo}: {minutes} min late")
     for task, reasons in result.unscheduled.items():
         lines.append(f"  not scheduled {task}: {'; '.join(reasons)}")
+    if result.moves is not None:
+        lines.append(f"re-optimized ({result.parameters['source']}, {result.parameters['neighbourhood']} tasks freed, "
+                     f"widened: {result.parameters['widened']}): {len(result.moves)} task(s) moved")
+        lines += [f"  {m.task}: {m.reason}" for m in result.moves]
     return "\n".join(lines)
 
 

@@ -34,6 +34,7 @@ def run_worker(args) -> int:
     if args.processes < 1 or args.threads < 1:
         raise CommandError("--processes and --threads must be at least 1")
     modules = args.modules or ACTOR_MODULES
+    _check_database()
     s = settings()
     argv = [sys.executable, "-m", "dramatiq", "tasks", *modules,
             "--processes", str(args.processes), "--threads", str(args.threads),
@@ -46,6 +47,18 @@ def run_worker(args) -> int:
         env.setdefault("dramatiq_prom_host", "127.0.0.1")
         env["dramatiq_prom_port"] = str(s.bayflow_worker_metrics_port)
     os.execve(sys.executable, argv, env)  # dramatiq's own CLI: signals, process supervision, logging
+
+
+def _check_database() -> None:
+    import psycopg
+
+    from bayflow.database import connect
+
+    try:
+        with connect() as conn:
+            conn.execute(QUERIES.workers_ready.psycopg)
+    except psycopg.OperationalError as exc:
+        raise CommandError(f"cannot reach the database: {exc}".strip()) from exc
 
 
 def run_jobs(args) -> int:

@@ -19,3 +19,8 @@ select status, rows_total, rows_invalid, work_orders_total, work_orders_written,
 
 -- name: queue_stats
 select * from bayflow.queue_stats()
+
+-- name: workers_ready
+-- What the workers read as they start (the broker's queue, the periodic jobs' shop time zone): checked
+-- first, so an unmigrated database gets the CLI's "run `bayflow db migrate`", not a crash in each process.
+select 1 from public.job_queue, public.shop_settings limit 0

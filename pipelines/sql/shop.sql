@@ -8,14 +8,14 @@ select timezone from public.shop_settings
 select t.id, t.name, t.work_order_id, t.duration_minutes, t.required_skill, t.required_bay_type,
        t.needs_parts, t.parts_ready_at, t.status, t.assigned_technician_id, t.bay_id,
        t.planned_start, t.planned_end, t.lock_start, t.lock_technician, t.lock_bay, t.version,
-       t.blocked_reason
+       t.blocked_reason, t.unplaced_reason
   from public.tasks t join public.work_orders w on w.id = t.work_order_id
  where t.status in ('pending', 'scheduled', 'in_progress', 'paused', 'blocked')
    and w.status not in ('done', 'cancelled')
  order by w.number, t.position, t.id
 
 -- name: work_orders
-select id, due_at, priority from public.work_orders where id = any(:ids::uuid[])
+select id, due_at, priority, number from public.work_orders where id = any(:ids::uuid[])
 
 -- name: dependencies
 select task_id, depends_on_task_id from public.task_dependencies where task_id = any(:ids::uuid[])

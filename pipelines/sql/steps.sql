@@ -95,3 +95,7 @@ select w.id::text, w.number, t.id::text, t.name, i.why
 
 -- name: notify_tech_profiles
 select id::text, profile_id::text from public.technicians where profile_id is not null
+
+-- name: notify_move_reasons
+-- Why the run moved each task it moved (pipelines/schedule_run.py writes the diff).
+select task_id::text, reason from public.schedule_run_moves where run_id = :schedule_run_id

@@ -2,9 +2,12 @@
 
 Dispatchers get a notification per work order planned in full (with its plan source) or
 needing review (with the reasons), and one per newly announced schedule run that left work
-out, listing every work order at risk with the tasks not placed and why. Technicians get
-one per task that is new to them or moved, comparing the schedule run with the last one
-that was announced; a technician's events name only them in their audience.
+out, listing every work order at risk with the tasks not placed and why. Comparing the schedule
+run with the last one announced, each task new to a technician or moved is a `task.assigned` or
+`task.moved` event (live streams, webhooks); each technician gets one notification per run,
+`technician.schedule_changed`, listing their tasks that were assigned, moved or taken away, from
+and to, with the run's reason (its stored diff) — one buzz per run, however many tasks moved.
+A technician's events name only them in their audience.
 """
 from dataclasses import dataclass
 from datetime import datetime
@@ -56,6 +59,7 @@ class Loaded:
     previous: dict[str, Item]        # task -> its item in the last announced run
     tech_profiles: dict[str, str]    # technician -> profile
     dispatchers: tuple[str, ...]
+    reasons: dict[str, str]          # task -> why this run moved it (its stored diff)
 
 
 def _items(conn, schedule_run_id: str | None) -> list[Item]:
@@ -84,8 +88,11 @@ def load(conn, batch: Batch) -> Loaded:
     for wo, number, task, name, why in unplaced:
         entry = at_risk.setdefault(wo, {"work_order_id": wo, "number": number, "unplaced_tasks": []})
         entry["unplaced_tasks"].append({"task_id": task, "name": name, "why": why})
+    reasons = dict(conn.execute(queries.notify_move_reasons.psycopg, {"schedule_run_id": schedule_run_id})
+                   .fetchall()) if announce else {}
     return Loaded(facts, schedule_run_id, status, announce, _items(conn, schedule_run_id), list(at_risk.values()),
-                  previous, dict(conn.execute(queries.notify_tech_profiles.psycopg).fetchall()), dispatchers(conn))
+                  previous, dict(conn.execute(queries.notify_tech_profiles.psycopg).fetchall()), dispatchers(conn),
+                  reasons)
 
 
 def compute(loaded: Loaded) -> list[Event]:
@@ -129,8 +136,10 @@ def _work_order_event(loaded: Loaded, run: RunFacts) -> Event:
 
 
 def _task_events(loaded: Loaded) -> list[Event]:
-    """task.assigned for a task new to its technician, task.moved when its slot, bay or technician changed."""
-    events = []
+    """task.assigned for a task new to its technician, task.moved when its slot, bay or technician changed
+    (old and new technician both in its audience); then one technician.schedule_changed per technician
+    listing their changed tasks, the only one of these that lands in their inbox."""
+    events, changed = [], {}
     for item in loaded.items:
         before = loaded.previous.get(item.task_id)
         was_placed = before is not None and before.starts_at is not None
@@ -143,11 +152,34 @@ def _task_events(loaded: Loaded) -> list[Event]:
         payload = {"task_id": item.task_id, "work_order_id": item.work_order_id, "name": item.name,
                    "schedule_run_id": loaded.schedule_run_id, **item.placement()}
         kind = "task.moved" if was_placed else "task.assigned"
-        if was_placed:  # old and new technician are both told
+        if was_placed:
             payload["previous"] = before.placement()
         events.append(Event(kind, payload, work_order_id=item.work_order_id, task_id=item.task_id,
-                            schedule_run_id=loaded.schedule_run_id, audience=people, recipients=people))
+                            schedule_run_id=loaded.schedule_run_id, audience=people))
+        for tech in dict.fromkeys(techs):
+            if tech in loaded.tech_profiles:
+                changed.setdefault(tech, []).append(_change_for(loaded, tech, item, before if was_placed else None))
+    for tech, tasks in changed.items():
+        profile = (loaded.tech_profiles[tech],)
+        events.append(Event("technician.schedule_changed", {
+            "schedule_run_id": loaded.schedule_run_id, "technician_id": tech, "tasks": tasks},
+            schedule_run_id=loaded.schedule_run_id, audience=profile, recipients=profile))
     return events
+
+
+def _change_for(loaded: Loaded, tech: str, item: Item, before: Item | None) -> dict:
+    """One line of a technician's notification: `assigned` (new to them), `moved` (still theirs) or
+    `removed` (gone to someone else or off the schedule), from and to, and why."""
+    if before is None or before.technician_id != tech:
+        change = "assigned"
+    elif item.technician_id != tech:
+        change = "removed"
+    else:
+        change = "moved"
+    return {"task_id": item.task_id, "work_order_id": item.work_order_id, "name": item.name, "change": change,
+            "from": before.placement() if before is not None else None,
+            "to": item.placement() if item.starts_at is not None else None,
+            "reason": loaded.reasons.get(item.task_id, "placed" if before is None else "re-planned")}
 
 
 def save(conn, batch: Batch, loaded: Loaded, events: list[Event]) -> Next:

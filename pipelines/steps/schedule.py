@@ -1,4 +1,4 @@
-"""Step 3: schedule the shop — the whole open task set in v1 — and write a schedule run.
+"""Step 3: re-optimize the shop around what changed (pipelines/schedule_run.py) and write a schedule run.
 
 Coalesced: the step is one job per shop (the queue's unique key), and each execution
 claims every run waiting at this step, so a batch of work orders is scheduled once.
@@ -7,21 +7,14 @@ once: one that finds the lock taken enqueues the step again (coalescing with any
 one) and ends.
 """
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 from pipelines import runs
-from pipelines.schedule_run import LoadedShop, load_horizon, save_run, solver_parameters
+from pipelines.schedule_run import PlannedRun, compute_run, load_run, save_run
 from pipelines.steps import Batch, Next, queries
-from scheduler import Result, SolverParameters, solve
+from scheduler import Result
 
 NAME = "schedule"
 _LOCK_KEY = 0x6266_7363  # "bfsc"
-
-
-@dataclass(frozen=True)
-class Loaded:
-    shop: LoadedShop
-    params: SolverParameters
 
 
 @contextmanager
@@ -44,17 +37,17 @@ def claim(conn, batch: Batch) -> Batch:
     return Batch(runs.begin_attempt(conn, runs.waiting_at(conn, NAME), NAME))
 
 
-def load(conn, batch: Batch) -> Loaded:
-    return Loaded(load_horizon(conn), solver_parameters())
+def load(conn, batch: Batch) -> PlannedRun:
+    return load_run(conn)
 
 
-def compute(loaded: Loaded) -> Result:
-    """The scheduler's solve of the shop's open tasks."""
-    return solve(loaded.shop.problem, loaded.params)
+def compute(run: PlannedRun) -> Result:
+    """The scheduler's answer to the changes pending (a partial or full re-optimization)."""
+    return compute_run(run)
 
 
-def save(conn, batch: Batch, loaded: Loaded, result: Result) -> Next:
-    schedule_run_id = str(save_run(conn, loaded.shop, result, triggered_by=f"pipeline: {len(batch.run_ids)} run(s)"))
+def save(conn, batch: Batch, run: PlannedRun, result: Result) -> Next:
+    schedule_run_id = str(save_run(conn, run, result, triggered_by=f"pipeline: {len(batch.run_ids)} run(s)"))
     placed, unplaced, minutes = conn.execute(queries.schedule_unplaced.psycopg, {"id": schedule_run_id}).fetchone()
     runs.finish_step(conn, batch.run_ids, NAME, next_step="notify", schedule_run_id=schedule_run_id,
                      detail={"schedule_run_id": schedule_run_id, "coalesced_runs": len(batch.run_ids),

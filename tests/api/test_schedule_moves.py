@@ -91,9 +91,13 @@ def test_a_feasible_move_is_applied_locked_announced_and_rescheduled(client, as_
     assert (tech, bay, start, end) == (TECHNICIAN_BEN, LIFT_1, shop.at(11), shop.at(12.5))
     assert locks == [True, True, False] and (status, version) == ("scheduled", 2)
 
-    run = query(shop_db, "select kind, step, status, triggered_by from public.pipeline_runs where id = %s",
-                (body["pipeline_run_id"],))
-    assert run == [("reschedule", "schedule", "queued", f"move of 'Replace pads' by {DISPATCHER}")]
+    # The move is a change a partial re-optimization answers, in the reschedule run already waiting (the
+    # shop's seeding changed the calendar) or a new one.
+    run = query(shop_db, "select kind, step, status from public.pipeline_runs where id = %s", (body["pipeline_run_id"],))
+    assert run == [("reschedule", "schedule", "queued")]
+    (scope, tasks, technicians), = query(shop_db, "select scope, task_ids::text[], technician_ids::text[]"
+                                                   " from public.schedule_changes where kind = 'move'")
+    assert (scope, tasks, sorted(technicians)) == ("partial", [str(shop.pads)], sorted([str(TECHNICIAN_ANA), str(TECHNICIAN_BEN)]))
     assert scalar(shop_db, "select count(*) from public.job_queue where actor = 'schedule_shop'"
                            " and status = 'queued'") == 1
     (event_type, payload, audience), = query(shop_db, "select type, payload, audience from public.events")
@@ -113,7 +117,8 @@ def test_a_feasible_move_is_applied_locked_announced_and_rescheduled(client, as_
     assert task_row(shop_db, shop.pads)[:7] == (TECHNICIAN_ANA, LIFT_1, shop.at(9), shop.at(10.5), False, False, False)
     # the second move's reschedule joined the first one's waiting job
     assert scalar(shop_db, "select count(*) from public.job_queue where actor = 'schedule_shop'") == 1
-    assert scalar(shop_db, "select count(*) from public.pipeline_runs") == 2
+    assert scalar(shop_db, "select count(*) from public.pipeline_runs") == 1  # one run answers both moves
+    assert scalar(shop_db, "select count(*) from public.schedule_changes where kind = 'move'") == 2
 
 
 def test_an_infeasible_move_is_refused_with_reasons_and_nothing_is_written(client, as_user, shop, shop_db):

@@ -19,7 +19,7 @@ def empty_database(new_database):
     new_database.release(url)
 
 
-@pytest.mark.parametrize("command", [["jobs"], ["token", "--email", "dispatch1@demo.bayflow.dev"]])
+@pytest.mark.parametrize("command", [["jobs"], ["worker"], ["token", "--email", "dispatch1@demo.bayflow.dev"]])
 def test_a_command_on_an_unmigrated_database_says_what_to_run(empty_database, tmp_path, command):
     env = child_environment(database_url=empty_database, bayflow_home=tmp_path)
     done = subprocess.run([BAYFLOW, *command], env=env, capture_output=True, text=True, timeout=60)

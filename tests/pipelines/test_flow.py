@@ -59,9 +59,12 @@ def test_work_order_created_through_the_api_is_enriched_planned_scheduled_and_no
     assert [n["type"] for n in inbox] == ["work_order.planned"]
     assert inbox[0]["payload"]["scheduled_tasks"] == 3 and inbox[0]["payload"]["plan_source"] == "canned:brake_pads_front"
     for user, technician in ((TECH_ANA, TECHNICIAN_ANA), (TECH_BEN, TECHNICIAN_BEN)):
-        notes = [n for n in stack.call("GET", "/v1/notifications", user).json()["items"] if n["work_order_id"] == wo]
-        assert {n["task_id"] for n in notes} == assigned.get(technician, set())
-        assert {n["type"] for n in notes} <= {"task.assigned"}
+        notes = stack.call("GET", "/v1/notifications", user).json()["items"]
+        assert {n["type"] for n in notes} <= {"technician.schedule_changed"}
+        assert len({n["schedule_run_id"] for n in notes}) == len(notes)  # one per schedule run, however many tasks
+        listed = [t for n in notes for t in n["payload"]["tasks"] if t["work_order_id"] == wo]
+        assert {t["task_id"] for t in listed} == assigned.get(technician, set())
+        assert {t["change"] for t in listed} <= {"assigned"} and all(t["to"]["starts_at"] for t in listed)
 
     # Live events: the dispatcher gets everything, a technician only events about their tasks.
     stack.wait_until("the dispatcher's stream got the plan", lambda: dispatcher_stream.of_type("work_order.planned"))
@@ -71,9 +74,11 @@ def test_work_order_created_through_the_api_is_enriched_planned_scheduled_and_no
     for user, technician in ((TECH_ANA, TECHNICIAN_ANA), (TECH_BEN, TECHNICIAN_BEN)):
         expected = assigned.get(technician, set())
         stream = tech_streams[user]
-        stack.wait_until(f"{user} got their task events", lambda: len(stream.events) >= len(expected), 10)
-        assert {e["data"]["task_id"] for e in stream.events} == expected  # nothing about anyone else's tasks
-        assert {e["type"] for e in stream.events} <= {"task.assigned"}
+        def task_events(stream=stream):
+            return [e for e in stream.events if e["type"] != "technician.schedule_changed"]
+        stack.wait_until(f"{user} got their task events", lambda: len(task_events()) >= len(expected), 10)
+        assert {e["data"]["task_id"] for e in task_events()} == expected  # nothing about anyone else's tasks
+        assert {e["type"] for e in task_events()} <= {"task.assigned"}
     for s in (dispatcher_stream, *tech_streams.values()):
         s.close()
 
@@ -85,7 +90,7 @@ def test_work_order_created_through_the_api_is_enriched_planned_scheduled_and_no
         assert replay.live.wait(10)
         replay.close()
         assert {e["data"]["task_id"] for e in replay.events if e["data"]["work_order_id"] == wo} == expected
-        assert {e["type"] for e in replay.events} <= {"task.assigned", "task.moved"}
+        assert {e["type"] for e in replay.events} <= {"task.assigned", "task.moved", "technician.schedule_changed"}
 
 
 def test_work_order_with_tasks_keeps_them_and_says_so(shared_stack):

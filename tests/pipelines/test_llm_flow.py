@@ -53,5 +53,5 @@ def test_work_order_planned_by_anthropic_end_to_end(stack_factory):
     # Only Ana has the electrical skill: both tasks are hers, in order, and she is told.
     assert {t["assigned_technician_id"] for t in detail["tasks"]} == {TECHNICIAN_ANA}
     assert detail["tasks"][0]["planned_end"] <= detail["tasks"][1]["planned_start"]
-    notes = stack.call("GET", "/v1/notifications", TECH_ANA).json()["items"]
-    assert sorted(n["payload"]["name"] for n in notes) == ["Replace alternator", "Test charging system"]
+    [note] = stack.call("GET", "/v1/notifications", TECH_ANA).json()["items"]  # one for the run, both tasks listed
+    assert sorted(t["name"] for t in note["payload"]["tasks"]) == ["Replace alternator", "Test charging system"]

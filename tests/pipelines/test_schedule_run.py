@@ -46,7 +46,7 @@ def shop(db_url):
 
 def test_run_writes_one_run_with_items_and_plans_the_tasks(shop):
     with psycopg.connect(shop) as conn:
-        run_id = run_schedule(conn, "test: manual", now=NOW, params=FAST)
+        run_id = run_schedule(conn, "test: manual", now=NOW, time_limit_s=FAST.time_limit_s)
         run = conn.execute("select status, objective_value, objective_breakdown, triggered_by, diagnoses, "
                            "solver_parameters, input_hash from public.schedule_runs").fetchall()
         assert len(run) == 1
@@ -79,7 +79,7 @@ def test_locked_fields_are_kept(shop):
                      "lock_technician = true, planned_start = '2026-11-30 13:00Z', planned_end = '2026-11-30 13:30Z', "
                      "lock_start = true where id = '00000000-0000-0000-0000-000000000011'")
         conn.commit()
-        run_schedule(conn, "test", now=NOW, params=FAST)
+        run_schedule(conn, "test", now=NOW, time_limit_s=FAST.time_limit_s)
         row = conn.execute("select planned_start, assigned_technician_id::text, status from public.tasks "
                            "where id = '00000000-0000-0000-0000-000000000011'").fetchone()
         assert row == (datetime(2026, 11, 30, 13, 0, tzinfo=timezone.utc), "00000000-0000-4000-c000-000000000012",
@@ -103,7 +103,7 @@ def test_a_task_changed_during_the_solve_rolls_back_everything(shop, monkeypatch
     monkeypatch.setattr(module, "solve", solve_while_a_dispatcher_edits)
     with psycopg.connect(shop) as conn:
         with pytest.raises(StaleSchedule, match="000000000012"):
-            run_schedule(conn, "test", now=NOW, params=FAST)
+            run_schedule(conn, "test", now=NOW, time_limit_s=FAST.time_limit_s)
         conn.rollback()
         assert conn.execute("select count(*) from public.schedule_runs").fetchone()[0] == 0
         assert conn.execute("select count(*) from public.schedule_items").fetchone()[0] == 0
@@ -119,7 +119,7 @@ def test_in_progress_work_blocks_its_technician_and_is_left_alone(shop):
                     120, 'diagnostics', 'in_progress', '00000000-0000-4000-c000-000000000011',
                     '2026-11-30 06:30Z', '2026-11-30 10:00Z')""")
         conn.commit()
-        run_id = run_schedule(conn, "test", now=NOW, params=FAST)
+        run_id = run_schedule(conn, "test", now=NOW, time_limit_s=FAST.time_limit_s)
         start, why = conn.execute("select starts_at, why from public.schedule_items where run_id = %s and "
                                   "task_id = '00000000-0000-0000-0000-000000000021'", (run_id,)).fetchone()
         assert start == datetime(2026, 11, 30, 10, 0, tzinfo=timezone.utc)
@@ -150,7 +150,7 @@ def test_reasons_read_in_the_shops_local_time(shop):
     with psycopg.connect(shop) as conn:
         conn.execute("update public.shop_settings set timezone = 'America/Chicago'")
         conn.commit()
-        run_id = run_schedule(conn, "test: manual", now=NOW, params=FAST)
+        run_id = run_schedule(conn, "test: manual", now=NOW, time_limit_s=FAST.time_limit_s)
         (why,) = conn.execute("select why from public.schedule_items where run_id = %s and task_id = %s",
                               (run_id, "00000000-0000-0000-0000-000000000012")).fetchone()
     assert "starts 04:30: parts arrive 04:30" in why  # 10:30 UTC is 04:30 in Chicago
@@ -165,7 +165,7 @@ def test_paused_work_keeps_its_technician_and_time_and_its_status(shop):
                     120, 'diagnostics', 'paused', '00000000-0000-4000-c000-000000000011',
                     '2026-11-30 06:30Z', '2026-11-30 10:00Z')""")
         conn.commit()
-        run_id = run_schedule(conn, "test", now=NOW, params=FAST)
+        run_id = run_schedule(conn, "test", now=NOW, time_limit_s=FAST.time_limit_s)
         start, why = conn.execute("select starts_at, why from public.schedule_items where run_id = %s and "
                                   "task_id = '00000000-0000-0000-0000-000000000021'", (run_id,)).fetchone()
         assert start == datetime(2026, 11, 30, 10, 0, tzinfo=timezone.utc)  # Ana's time up to 10:00 is reserved
@@ -183,7 +183,7 @@ def test_a_blocked_task_stays_blocked_and_unplaced_and_its_dependents_wait(shop)
                    planned_start = '2026-11-30 09:00Z', planned_end = '2026-11-30 09:30Z'
              where id = '00000000-0000-0000-0000-000000000011'""")
         conn.commit()
-        run_id = run_schedule(conn, "test", now=NOW, params=FAST)
+        run_id = run_schedule(conn, "test", now=NOW, time_limit_s=FAST.time_limit_s)
         items = {str(t): (s, why) for t, s, why in conn.execute(
             "select task_id, starts_at, why from public.schedule_items where run_id = %s", (run_id,))}
         assert items["00000000-0000-0000-0000-000000000011"] == (None, ["blocked: caliper seized"])

@@ -116,6 +116,17 @@ def test_tasks_moved_by_a_later_schedule_are_announced_to_their_technicians(shop
     assert event[2]["previous"]["starts_at"] != event[2]["starts_at"]
     assert event[2]["technician_id"] == TECHNICIAN_ANA
 
+    # Ana's phone buzzes once for the run: one notification listing her changed tasks, from, to and why.
+    with psycopg.connect(shop_db) as conn:
+        inbox = conn.execute("select e.type, e.payload from public.notifications n join public.events e"
+                             " on e.id = n.event_id where n.profile_id = %s and e.schedule_run_id = %s",
+                             (TECH_ANA, second)).fetchall()
+    [(kind, payload)] = inbox
+    assert kind == "technician.schedule_changed"
+    [line] = [t for t in payload["tasks"] if t["task_id"] == str(task)]
+    assert line["change"] in ("assigned", "moved") and line["to"]["starts_at"] == event[2]["starts_at"]
+    assert line["from"]["starts_at"] == event[2]["previous"]["starts_at"] and line["reason"]
+
 
 def test_enrichment_applies_its_suggested_priority_unless_someone_set_one(shop_db):
     """Urgency "high" suggests priority 4: a work order with the default priority gets it, as the

@@ -47,7 +47,7 @@ def statuses(conn) -> dict[str, str]:
 def test_statuses_follow_the_tasks(shop):
     with psycopg.connect(shop) as conn:
         assert statuses(conn) == {WO_FULL: "planned", WO_SHORT: "planned"}
-        run_schedule(conn, "test", now=NOW, params=FAST)
+        run_schedule(conn, "test", now=NOW, time_limit_s=FAST.time_limit_s)
         # 3 of 4 tasks wait on parts with no ETA: at risk, not scheduled, with the reasons kept.
         assert statuses(conn) == {WO_FULL: "scheduled", WO_SHORT: "at_risk"}
         reasons = dict(conn.execute("select name, unplaced_reason from public.tasks where work_order_id = %s",
@@ -57,7 +57,7 @@ def test_statuses_follow_the_tasks(shop):
 
         conn.execute("update public.tasks set needs_parts = false where work_order_id = %s", (WO_SHORT,))
         conn.commit()
-        run_schedule(conn, "test", now=NOW, params=FAST)
+        run_schedule(conn, "test", now=NOW, time_limit_s=FAST.time_limit_s)
         assert statuses(conn) == {WO_FULL: "scheduled", WO_SHORT: "scheduled"}
 
         conn.execute("update public.tasks set status = 'in_progress' where name = 'Inspect'")
@@ -84,13 +84,13 @@ def test_a_new_work_order_leaves_new_once_its_tasks_are_scheduled(shop):
                      (WO_FULL,))
         assert statuses(conn) == {WO_FULL: "new", WO_SHORT: "new"}  # nothing placed yet
         conn.commit()
-        run_schedule(conn, "test", now=NOW, params=FAST)
+        run_schedule(conn, "test", now=NOW, time_limit_s=FAST.time_limit_s)
         assert statuses(conn) == {WO_FULL: "scheduled", WO_SHORT: "scheduled"}
 
 
 def test_unplaced_work_shows_in_ops_and_metrics(shop, supabase_auth, tmp_path):
     with psycopg.connect(shop) as conn:
-        run_id = run_schedule(conn, "test", now=NOW, params=FAST)
+        run_id = run_schedule(conn, "test", now=NOW, time_limit_s=FAST.time_limit_s)
     app = create_app(supabase_auth.app_settings(shop, tmp_path, bayflow_metrics_token="scraper-token"))
     with TestClient(app, raise_server_exceptions=False) as client:
         stats = client.get("/v1/ops/schedule", headers=supabase_auth.headers(DISPATCHER))

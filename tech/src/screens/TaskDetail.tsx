@@ -18,6 +18,8 @@ interface Move {
 
 /** The moves the state machine allows a technician from each status (the database enforces it:
  * pending|scheduled -> in_progress -> paused|done|blocked, paused -> in_progress|blocked, blocked -> in_progress). */
+const PLANNED = new Set<TaskStatus>(['pending', 'scheduled']);  // the statuses the planner places
+
 const MOVES: Record<TaskStatus, Move[]> = {
   pending: [{ label: 'Start', to: 'in_progress' }],
   scheduled: [{ label: 'Start', to: 'in_progress' }],
@@ -170,7 +172,9 @@ export function TaskDetail({ task, timeZone, outbox, outboxState, onBack, onChan
       </Section>
 
       <Section title="Why it is scheduled here">
-        {task.why.length ? task.why.map((w) => <Text key={w} style={styles.text} testID="why">• {w}</Text>)
+        {/* The planner places pending and scheduled tasks only; a started or blocked task's status says why it is where it is. */}
+        {!PLANNED.has(status) ? <Text style={styles.muted}>The planner leaves a task where it is once it is {STATUS_LABEL[status].toLowerCase()}.</Text>
+          : task.why.length ? task.why.map((w) => <Text key={w} style={styles.text} testID="why">• {w}</Text>)
           : <Text style={styles.muted}>No reasons recorded: the planner has not placed this task (it was placed by hand or not yet).</Text>}
       </Section>
 
