@@ -72,8 +72,9 @@ class Outcome:
 
 
 def run(tests: Path, workdir: Path, *, exclusions: dict[str, str], env: dict[str, str],
-        timeout_s: float = 150) -> Outcome:
-    """Run BROKER_GENERIC from `tests` in a package of their own under `workdir` with the harness."""
+        timeout_s: float = 150, only: list[str] | None = None) -> Outcome:
+    """Run BROKER_GENERIC from `tests` in a package of their own under `workdir` with the harness;
+    `only` the given test ids (`file::name`) when set."""
     package = workdir / PACKAGE
     package.mkdir(parents=True)
     (package / "__init__.py").write_text("")
@@ -83,7 +84,8 @@ def run(tests: Path, workdir: Path, *, exclusions: dict[str, str], env: dict[str
         shutil.copy(HARNESS / f"injected_{name}", package / name)
     report = workdir / "junit.xml"
     argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=", "-o",
-            "junit_family=xunit1", "--durations=15", "--rootdir", str(workdir), "--junitxml", str(report), PACKAGE]
+            "junit_family=xunit1", "--durations=15", "--rootdir", str(workdir), "--junitxml", str(report),
+            *([f"{PACKAGE}/{test_id}" for test_id in only] if only else [PACKAGE])]
     log = workdir / "pytest.log"
     try:
         with open(log, "wb") as out:
