@@ -50,7 +50,8 @@ def shop(client, as_user, shop_db, day):
             values ('timeout', 1, '{{}}', repeat('a', 64), 'test', now(), now() + interval '7 days', {created})
             returning id""")
         query(shop_db, "insert into public.schedule_items (run_id, task_id, technician_id, why)"
-                       " values (%s, %s, %s, %s::jsonb)", (run, ids["inspect"], TECHNICIAN_ANA, f'{why}'.replace("'", '"')))
+                       " values (%s, %s, %s, %s::jsonb)",
+              (run, ids["inspect"], TECHNICIAN_ANA, f'{why}'.replace("'", '"')))
     return {"order": order, "ids": ids, "bay": bay}
 
 

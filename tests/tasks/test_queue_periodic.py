@@ -52,6 +52,26 @@ def test_a_due_schedule_fires_once_per_tick_across_processes(queue_db, nightly):
     assert scalar(queue_db, "select count(*) from job_queue") == 1  # coalesced with the waiting job
 
 
+def test_a_zone_kept_in_the_database_is_read_when_the_schedule_syncs(queue_db):
+    read_with = []
+
+    def zone(conn):
+        read_with.append(conn)
+        return "Asia/Tokyo"
+
+    periodic.periodic("0 2 * * *", name="tokyo", timezone=zone)(actors.noop)
+    try:
+        assert read_with == []  # declaring the schedule reads nothing
+        with psycopg.connect(queue_db) as conn:
+            periodic.fire_due(conn)
+        assert read_with == [conn]
+        assert scalar(queue_db, "select timezone || ' ' || to_char(next_run_at at time zone 'Asia/Tokyo', 'HH24:MI')"
+                                " from periodic_schedules where name = 'tokyo'") == "Asia/Tokyo 02:00"
+    finally:
+        periodic.schedules.pop("tokyo")
+        periodic._synced.discard("tokyo")
+
+
 def test_an_invalid_schedule_is_refused():
     with pytest.raises(ValueError, match="invalid cron expression"):
         periodic.periodic("every night")
