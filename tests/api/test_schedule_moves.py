@@ -213,7 +213,8 @@ def test_the_what_if_sees_every_change_since_the_last_one(client, as_user, shop,
 def test_a_move_is_delivered_to_webhook_subscribers(client, as_user, shop, shop_db):
     with psycopg.connect(shop_db) as conn:
         conn.execute("insert into public.webhook_subscriptions (url, event_types) values"
-                     " ('http://127.0.0.1:9/moves', '{task.moved}'), ('http://127.0.0.1:9/other', '{schedule.published}')")
+                     " ('http://127.0.0.1:9/moves', '{task.moved}'),"
+                     " ('http://127.0.0.1:9/other', '{schedule.published}')")
     moved = client.post("/v1/schedule/moves", headers=as_user(DISPATCHER), json={
         "task_id": str(shop.pads), "technician_id": str(TECHNICIAN_BEN), "start": shop.at(11).isoformat()})
     assert moved.status_code == 200, moved.text

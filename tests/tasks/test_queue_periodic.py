@@ -36,7 +36,8 @@ def fire_concurrently(url: str, processes: int) -> list[int]:
 
 def test_a_due_schedule_fires_once_per_tick_across_processes(queue_db, nightly):
     assert fire_concurrently(queue_db, 4) == [0, 0, 0, 0]  # registered; next tick is tomorrow 02:00 Paris
-    next_run = scalar(queue_db, "select to_char(next_run_at at time zone 'Europe/Paris', 'HH24:MI') from periodic_schedules")
+    next_run = scalar(queue_db, "select to_char(next_run_at at time zone 'Europe/Paris', 'HH24:MI')"
+                                " from periodic_schedules")
     assert next_run == "02:00"
 
     with psycopg.connect(queue_db, autocommit=True) as conn:
