@@ -113,8 +113,9 @@ async def _parts(conn, source: str, event_type: str, data: dict, rules: DateRule
         rows = (await conn.execute(QUERIES.task_by_id.text, {"task_id": _uuid(data["task_id"])})).all()
         target = f"task {data['task_id']}"
     elif data.get("work_order_external_id") and data.get("task_name"):
-        rows = (await conn.execute(QUERIES.tasks_by_name.text, {"source": source, "name": str(data["task_name"]),
-                                                                "external_id": str(data["work_order_external_id"])})).all()
+        rows = (await conn.execute(QUERIES.tasks_by_name.text, {
+            "source": source, "name": str(data["task_name"]),
+            "external_id": str(data["work_order_external_id"])})).all()
         target = f"task {data['task_name']!r} of work order {data['work_order_external_id']!r}"
     else:
         raise EventError(422, "Invalid event", "name the task: task_id, or work_order_external_id and task_name",

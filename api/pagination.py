@@ -48,16 +48,6 @@ class PageRequest:
         values = [None] * len(key) if self.cursor is None else _decode(self.cursor, key)
         return {**{f"after_{k}": v for k, v in zip(key, values)}, "limit": self.limit + 1}
 
-    def after(self, *key: str, alias: str = "", descending: bool = False) -> tuple[str, dict]:
-        """SQL condition selecting rows after the cursor in `order by <key>`, and its parameters."""
-        if self.cursor is None:
-            return "true", {}
-        values = _decode(self.cursor, key)
-        columns = ", ".join(f"{alias}.{k}" if alias else k for k in key)
-        names = ", ".join(f":after_{k}" for k in key)
-        op = "<" if descending else ">"
-        return f"({columns}) {op} ({names})", {f"after_{k}": v for k, v in zip(key, values)}
-
     def page(self, rows: list, model: type[BaseModel], *key: str) -> dict:
         """From `limit + 1` fetched rows: `limit` items and the cursor if there are more."""
         items = [model.model_validate(dict(r._mapping)) for r in rows[: self.limit]]

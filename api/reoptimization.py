@@ -3,13 +3,12 @@ coalesced reschedule run (and the shop's one schedule job, the queue's unique ke
 every other pending change, all in the request's transaction (`bayflow.request_reoptimization`, the
 function the database triggers on tasks, calendar events and work orders share)."""
 import json
-from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bayflow.queries import load
+from api.queries import load
 
-SQL = load(Path(__file__).with_name("sql") / "schedule_runs.sql")
+SQL = load("schedule_runs")
 
 
 async def request_reoptimization(conn: AsyncConnection, *, scope: str, kind: str, triggered_by: str,

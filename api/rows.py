@@ -22,11 +22,9 @@ _RETURNING = re.compile(r"[a-z_][a-z0-9_]*(\s*,\s*[a-z_][a-z0-9_]*)*")
 _COLUMN = re.compile(r"[a-z_][a-z0-9_]*")
 
 
-async def fetch_one(conn: AsyncConnection, statement: Query | str, params: dict, noun: str, row_id):
-    """The row `statement` (a named query) selects, or 404 (also when RLS hides it: never 403 for a hidden row).
-    A plain string is still accepted from the routers not yet moved to named queries."""
-    return await _one_or_404(conn, statement.text if isinstance(statement, Query) else text(statement),
-                             params, noun, row_id)
+async def fetch_one(conn: AsyncConnection, query: Query, params: dict, noun: str, row_id):
+    """The row the named `query` selects, or 404 (also when RLS hides it: never 403 for a hidden row)."""
+    return await _one_or_404(conn, query.text, params, noun, row_id)
 
 
 async def _one_or_404(conn: AsyncConnection, clause: TextClause, params: dict, noun: str, row_id):

@@ -9,34 +9,23 @@ from datetime import datetime
 from typing import NoReturn
 from uuid import UUID
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.concurrency import etag
 from api.deps import Principal
 from api.problems import ProblemError
+from api.queries import load
 from api.schemas.schedule import Placement, WhatIfResult
 from api.schemas.tasks import Task
 from tasks.enqueue import enqueue_async
 from tasks.integration_starts import delivery_message
 
-SERIALISE_MOVES = text("select pg_advisory_xact_lock(hashtextextended('bayflow:task-moves', 0))")
+SQL = load("task_moves")
 
-PLACE = text("""
-update public.tasks
-   set planned_start = :start, planned_end = :end, assigned_technician_id = :technician, bay_id = :bay,
-       lock_start = :lock_start, lock_technician = :lock_technician, lock_bay = :lock_bay,
-       status = case when status = 'pending' then 'scheduled' else status end
- where id = :id and version = :version
-returning id""")
 
-VERSION = text("select version from public.tasks where id = :id")
-
-PROFILES = text("""select distinct profile_id from public.technicians
- where id = any(cast(:ids as uuid[])) and profile_id is not null""")
-
-PUBLISH = text("""select published_event_id, delivery from bayflow.publish_staff_event(
-  'task.moved', :work_order_id, :task_id, cast(:audience as uuid[]), cast(:payload as jsonb))""")
+async def serialise_moves(conn: AsyncConnection) -> None:
+    """Wait for any other move in flight; held until this transaction ends."""
+    await conn.execute(SQL.serialise_moves.text)
 
 
 def refuse(result: WhatIfResult) -> ProblemError:
@@ -54,7 +43,7 @@ async def write_placement(conn: AsyncConnection, task: Task, to: Placement, lock
     if to.technician_id is None:
         raise ProblemError(409, "Move not feasible", "no technician can take this task",
                            [{"field": "technician_id", "message": "no technician can take this task"}])
-    written = (await conn.execute(PLACE, {
+    written = (await conn.execute(SQL.place.text, {
         "id": task.id, "version": task.version, "start": to.start, "end": to.end, "technician": to.technician_id,
         "bay": to.bay_id, "lock_start": "start" in lock, "lock_technician": "technician" in lock,
         "lock_bay": "bay" in lock})).first()
@@ -63,7 +52,7 @@ async def write_placement(conn: AsyncConnection, task: Task, to: Placement, lock
 
 
 async def _stale(conn: AsyncConnection, task_id: UUID) -> NoReturn:
-    current = (await conn.execute(VERSION, {"id": task_id})).scalar()
+    current = (await conn.execute(SQL.version.text, {"id": task_id})).scalar()
     raise ProblemError(409, "Version conflict", f"task {task_id} changed while the move was judged; try again",
                        [{"field": "version", "message": f"stale: current version is {current}"}],
                        headers={"ETag": etag(current)})
@@ -81,10 +70,10 @@ def _where(t: Task) -> dict:
 async def publish_moved(conn: AsyncConnection, principal: Principal, before: Task, after: Task, forced: bool) -> None:
     """`task.moved` with from/to and who moved it; the technicians of both placements are its audience."""
     techs = [str(t) for t in {before.assigned_technician_id, after.assigned_technician_id} if t is not None]
-    audience = [str(p) for (p,) in (await conn.execute(PROFILES, {"ids": techs})).all()]
+    audience = [str(p) for (p,) in (await conn.execute(SQL.profiles.text, {"ids": techs})).all()]
     payload = {"task_id": str(after.id), "name": after.name, "from": _where(before), "to": _where(after),
                "by": str(principal.profile_id), "forced": forced}
-    rows = (await conn.execute(PUBLISH, {"work_order_id": after.work_order_id, "task_id": after.id,
+    rows = (await conn.execute(SQL.publish_moved.text, {"work_order_id": after.work_order_id, "task_id": after.id,
                                          "audience": audience, "payload": json.dumps(payload)})).all()
     for _, delivery_id in rows:
         if delivery_id is not None:

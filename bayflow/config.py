@@ -50,9 +50,15 @@ class Settings(BaseSettings):
     bayflow_schedule_horizon_days: int = Field(default=7, ge=1, le=60, description="days ahead the scheduler plans")
     bayflow_solver_time_limit_s: float = Field(default=10.0, gt=0, description="CP-SAT time limit per schedule run")
     bayflow_solver_workers: int = Field(default=2, ge=1, description="CP-SAT num_workers, and neighbourhood searchers (keep <= cores)")
-    bayflow_reopt_time_limit_s: float = Field(default=0.5, gt=0, description="time limit of a partial re-optimization (a change's neighbourhood); full runs use BAYFLOW_SOLVER_TIME_LIMIT_S")
-    bayflow_frozen_window_minutes: int = Field(default=120, ge=0, le=1440, description="tasks starting within this many minutes move in a re-optimization only if they became infeasible")
-    bayflow_reopt_nightly_cron: str = Field(default="0 2 * * *", description="when the full re-optimization runs, 5-field cron in the shop's time zone (shop_settings.timezone, read when a worker starts)")
+    bayflow_reopt_time_limit_s: float = Field(
+        default=0.5, gt=0, description="time limit of a partial re-optimization (a change's neighbourhood); "
+                                       "full runs use BAYFLOW_SOLVER_TIME_LIMIT_S")
+    bayflow_frozen_window_minutes: int = Field(
+        default=120, ge=0, le=1440,
+        description="tasks starting within this many minutes move in a re-optimization only if they became infeasible")
+    bayflow_reopt_nightly_cron: str = Field(
+        default="0 2 * * *", description="when the full re-optimization runs, 5-field cron in the shop's time zone "
+                                         "(shop_settings.timezone, read when a worker starts)")
     bayflow_schedule_weights: dict[str, int] = Field(
         default_factory=dict,
         description='JSON objective weights, e.g. {"tardiness": 10, "completion": 1, "stability": 5}; unset keys keep defaults')

@@ -12,8 +12,9 @@ and drawn by the built board in Debian's Chromium (`bench/board_bench.mjs`, play
 the baseline of 100 placed tasks over the coming week, then 1,000, in the same process. For
 each: first render (navigation to the first drawn blocks, and to every block of the week's
 view drawn; the board API's own response time beside it; the main thread's long tasks until
-then, the render's own work, steadier than wall time on a shared machine) and a 3 s drag of a block across rows with the what-if answering under the cursor
-(frames per second from requestAnimationFrame, and the longest frame).
+then, the render's own work, steadier than wall time on a shared machine) and a 3 s drag of a block
+across rows with the what-if answering under the cursor (frames per second from
+requestAnimationFrame, and the longest frame).
 
 Targets on the 1,000-task shop: first render <= 3 s; drag >= 30 frames per second.
 
@@ -112,7 +113,8 @@ def draw(base: str, out: Path) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--baseline", type=Path, help="another build of the board (a board/out) to measure beside this one")
+    parser.add_argument("--baseline", type=Path,
+                        help="another build of the board (a board/out) to measure beside this one")
     args = parser.parse_args()
     builds = {"this build": ROOT / "board" / "out"}
     if args.baseline:
@@ -126,11 +128,13 @@ def main() -> None:
         role = "baseline shop" if tasks == SHOPS[0] else "target shop"
         print(f"\n{tasks} placed tasks ({by_build['this build'][0]['blocks']} drawn in the week view) [{role}]")
         for name, runs in by_build.items():
-            med = {k: statistics.median(r[k] for r in runs) for k in ("first_ms", "all_ms", "busy_ms", "board_api_ms", "fps", "max_frame_ms")}
+            med = {k: statistics.median(r[k] for r in runs)
+                   for k in ("first_ms", "all_ms", "busy_ms", "board_api_ms", "fps", "max_frame_ms")}
             each = ", ".join(f"{r['all_ms']:.0f}/{r['busy_ms']:.0f}" for r in runs)
             print(f"  {name} (median of {len(runs)}; every block / long tasks per run: {each} ms)")
             print(f"    first render: first blocks {med['first_ms']:6.0f} ms, every block {med['all_ms']:6.0f} ms "
-                  f"(of which GET /v1/board {med['board_api_ms']:.0f} ms; main thread in long tasks {med['busy_ms']:.0f} ms)")
+                  f"(of which GET /v1/board {med['board_api_ms']:.0f} ms; "
+                  f"main thread in long tasks {med['busy_ms']:.0f} ms)")
             print(f"    drag: {med['fps']:5.1f} frames/s, longest frame {med['max_frame_ms']:.0f} ms")
     big = results[SHOPS[-1]]["this build"]
     render, fps = statistics.median(r["all_ms"] for r in big), statistics.median(r["fps"] for r in big)

@@ -54,7 +54,8 @@ def seed(conn, size: int, start: datetime) -> None:
                          (uuid.uuid5(uuid.NAMESPACE_URL, t.id), t.name, sorted(t.skills)))
             for w in t.availability or ():
                 conn.execute("insert into public.calendar_events (kind, technician_id, starts_at, ends_at)"
-                             " values ('shift', %s, %s, %s)", (uuid.uuid5(uuid.NAMESPACE_URL, t.id), at(w.start), at(w.end)))
+                             " values ('shift', %s, %s, %s)",
+                             (uuid.uuid5(uuid.NAMESPACE_URL, t.id), at(w.start), at(w.end)))
         for b in shop.bays:
             conn.execute("insert into public.bays (id, name, bay_type) values (%s, %s, %s)",
                          (uuid.uuid5(uuid.NAMESPACE_URL, b.id), b.name, b.type))
@@ -66,8 +67,9 @@ def seed(conn, size: int, start: datetime) -> None:
         for n, t in enumerate(shop.tasks):
             needs = t.parts_ready is not None
             ready = None if not needs or t.parts_ready == NO_ETA else at(t.parts_ready)
-            conn.execute("insert into public.tasks (id, work_order_id, position, name, duration_minutes, required_skill,"
-                         " required_bay_type, needs_parts, parts_ready_at) values (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            conn.execute("insert into public.tasks (id, work_order_id, position, name, duration_minutes,"
+                         " required_skill, required_bay_type, needs_parts, parts_ready_at)"
+                         " values (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
                          (uuid.uuid5(uuid.NAMESPACE_URL, t.id), uuid.uuid5(uuid.NAMESPACE_URL, t.work_order), n,
                           t.name, t.duration, t.skill, t.bay_type, needs, ready))
         for t in shop.tasks:
@@ -113,7 +115,8 @@ def change(conn, kind: str, n: int) -> None:
                                  " or t.required_skill = any(p.skills)) order by p.id limit 1", (task,)).fetchone()[0]
             conn.execute("update public.tasks set assigned_technician_id = %s, lock_technician = true where id = %s",
                          (other, task))
-            conn.execute("select bayflow.request_reoptimization('partial', 'move', '{}', %s, %s, '{}', %s, 'bench move')",
+            conn.execute("select bayflow.request_reoptimization("
+                         "'partial', 'move', '{}', %s, %s, '{}', %s, 'bench move')",
                          ([task], [tech, other], [wo]))
 
 

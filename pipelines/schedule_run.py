@@ -100,7 +100,8 @@ def load_run(conn, now: datetime | None = None, *, scope: str | None = None,
     problem = as_given(loaded)
     if scope is None:
         scope = "full" if not changes or any(c.scope == "full" for c in pending) or not problem.previous else "partial"
-    limit = time_limit_s or (config.bayflow_solver_time_limit_s if scope == "full" else config.bayflow_reopt_time_limit_s)
+    limit = time_limit_s or (config.bayflow_solver_time_limit_s if scope == "full"
+                             else config.bayflow_reopt_time_limit_s)
     return PlannedRun(loaded, problem, pending, changes, explained, scope, limit, phases)
 
 
@@ -151,7 +152,8 @@ def save_run(conn, run: PlannedRun, result: Result, triggered_by: str) -> uuid.U
             "technicians": [w.after.technician for w in placed], "bays": [w.after.bay for w in placed]})
         taken_off = [w.task for w in written if w.after is None]
         _update(conn, SQL.unplan_tasks.psycopg, taken_off, {
-            "versions": [loaded.versions[t] for t in taken_off], "reasons": ["; ".join(unplaced[t]) for t in taken_off]})
+            "versions": [loaded.versions[t] for t in taken_off],
+            "reasons": ["; ".join(unplaced[t]) for t in taken_off]})
         phases.mark("write_tasks")
         with conn.cursor() as cur:
             with cur.copy(SQL.copy_items.sql) as copy:
@@ -163,7 +165,8 @@ def save_run(conn, run: PlannedRun, result: Result, triggered_by: str) -> uuid.U
                     copy.write_row((run_id, task_id, None, None, None, None, json.dumps(reasons)))
                 for a in problem.previous:  # a pinned task the solver could not fit stays, saying what it breaks
                     if a.task in loaded.pinned and a.task in result.unscheduled:
-                        copy.write_row((run_id, a.task, a.technician, a.bay, problem.clock(a.start), problem.clock(a.end),
+                        copy.write_row((run_id, a.task, a.technician, a.bay,
+                                        problem.clock(a.start), problem.clock(a.end),
                                         json.dumps(["kept where the dispatcher put it",
                                                     *result.unscheduled[a.task]])))
             with cur.copy(SQL.copy_moves.sql) as copy:

@@ -51,7 +51,8 @@ from scheduler.result import Diagnosis, Moved, Result, ScheduledTask
 from scheduler.sequence import SequenceSchedule, insert
 from scheduler.solver import STATUS, SolverParameters, input_hash, solve
 
-__all__ = ["Change", "Moved", "ReoptimizeParameters", "reoptimize", "repair", "insert_displaced", "diff", "changes_from_previous"]
+__all__ = ["Change", "Moved", "ReoptimizeParameters", "reoptimize", "repair", "insert_displaced", "diff",
+           "changes_from_previous"]
 
 CLEAR_GAIN = 0.002  # share of the objective a wider neighbourhood must gain to be kept
 WIDEN_FACTOR = 3  # the widened neighbourhood's window, in windows

@@ -3,7 +3,8 @@
 
 It records a `full` change and asks for the shop's one coalesced reschedule run, like every other
 trigger (`bayflow.request_reoptimization`); the schedule run keeps the frozen window. The shop's
-time zone is read when the worker process starts (a changed zone applies from the next start).
+time zone is read when a worker process first syncs the schedule, not at import (a changed zone
+applies from the next start).
 """
 from pathlib import Path
 
@@ -13,20 +14,22 @@ import psycopg
 from bayflow.config import settings
 from bayflow.database import database_url, plain_url
 from bayflow.queries import load
-from tasks.pipeline_actors import QUEUE
 from tasks.periodic import periodic
+from tasks.pipeline_actors import QUEUE
 
-SQL = load(Path(__file__).with_name("sql") / "reoptimization.sql")
+SQL_DIR = Path(__file__).with_name("sql")
+# set_actor is the pipeline actors' own: one statement names who the audit log blames.
+SQL = load(SQL_DIR / "reoptimization.sql", SQL_DIR / "pipeline_actors.sql")
+ACTOR = "worker:nightly_reoptimization"
 
 
-def _shop_timezone() -> str:
-    with psycopg.connect(plain_url(database_url())) as conn:
-        return conn.execute(SQL.shop_timezone.psycopg).fetchone()[0]
+def shop_timezone(conn: psycopg.Connection) -> str:
+    return conn.execute(SQL.shop_timezone.psycopg).fetchone()[0]
 
 
-@periodic(settings().bayflow_reopt_nightly_cron, name="nightly_reoptimization", timezone=_shop_timezone())
+@periodic(settings().bayflow_reopt_nightly_cron, name="nightly_reoptimization", timezone=shop_timezone)
 @dramatiq.actor(queue_name=QUEUE)
 def nightly_reoptimization() -> None:
     with psycopg.connect(plain_url(database_url())) as conn:  # once a night: no connection kept
-        conn.execute("select set_config('bayflow.actor', 'worker:nightly_reoptimization', true)")
+        conn.execute(SQL.set_actor.psycopg, {"actor": ACTOR})
         conn.execute(SQL.request_nightly.psycopg)

@@ -25,7 +25,8 @@ from tests.support.supabase import serve_supabase_auth
 
 ROOT = Path(__file__).resolve().parent.parent
 # The longest files (a minute or more each) start first, so the two test processes end together.
-LONG_FIRST = ("tests/api/test_openapi_conformance.py", "tests/tasks/conformance/", "tests/web/", "tests/api/test_demo.py")
+LONG_FIRST = ("tests/api/test_openapi_conformance.py", "tests/tasks/conformance/", "tests/web/",
+              "tests/api/test_demo.py")
 
 
 def pytest_collection_modifyitems(items):

@@ -153,7 +153,8 @@ async def upload_attachment(
                 if row is None:  # the same file arrived concurrently and was recorded first
                     await run_in_threadpool(_remove, store, stored)
                     stored.clear()
-                    same = (await conn.execute(SQL.same_file.text, {"task_id": task_id, "sha256": received.sha256})).one()
+                    same = (await conn.execute(SQL.same_file.text,
+                                               {"task_id": task_id, "sha256": received.sha256})).one()
                     return await idem.respond(200, describe(request, same), {})
                 response = await idem.respond(201, describe(request, row),
                                               {"Location": f"/v1/attachments/{attachment_id}"})

@@ -42,7 +42,8 @@ async def board(conn: Connection,
     shifts: dict = {}
     time_off: dict = {}
     downtime: dict = {}
-    for kind, tech, bay, starts, ends, recurrence, until in await conn.execute(SQL.calendar.text, {"from": from_, "to": to}):
+    calendar = await conn.execute(SQL.calendar.text, {"from": from_, "to": to})
+    for kind, tech, bay, starts, ends, recurrence, until in calendar:
         target = {"shift": shifts, "time_off": time_off, "bay_downtime": downtime}[kind]
         found = target.setdefault(tech or bay, [])
         for s, e in occurrences(starts, ends, recurrence, until, tz, from_, to):
@@ -52,7 +53,8 @@ async def board(conn: Connection,
                    for r in await conn.execute(SQL.technicians.text)]
     bays = [BoardBay(id=r.id, name=r.name, bay_type=r.bay_type, downtime=_sorted(downtime.get(r.id)))
             for r in await conn.execute(SQL.bays.text)]
-    tasks = [BoardTask.model_validate(dict(r._mapping)) for r in await conn.execute(SQL.tasks.text, {"from": from_, "to": to})]
+    tasks = [BoardTask.model_validate(dict(r._mapping))
+             for r in await conn.execute(SQL.tasks.text, {"from": from_, "to": to})]
     work_orders = [
         BoardWorkOrder(id=r.id, number=r.number, description=r.description, customer_name=r.customer_name,
                        asset=Asset(kind=r.asset_kind, make=r.asset_make, model=r.asset_model, year=r.asset_year,

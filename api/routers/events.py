@@ -50,8 +50,8 @@ async def events(request: Request, conn: Connection, principal: CurrentPrincipal
                  last_event_id: Annotated[int | None, Header(ge=0, le=INT8_MAX, description="resume after this event id")] = None,
                  after: Annotated[int | None, Query(ge=0, le=INT8_MAX, description="replay events after this id")] = None):
     """`event:` is the event type (work_order.planned, work_order.needs_review, schedule.published,
-    task.assigned, task.moved, technician.schedule_changed, pipeline.failed), `data:` JSON {id, type, work_order_id, task_id,
-    schedule_run_id}, `id:` the event id to resume from."""
+    task.assigned, task.moved, technician.schedule_changed, pipeline.failed), `data:` JSON {id, type,
+    work_order_id, task_id, schedule_run_id}, `id:` the event id to resume from."""
     try:
         subscription = await hub(request).subscribe()
     except asyncio.TimeoutError:
@@ -60,7 +60,8 @@ async def events(request: Request, conn: Connection, principal: CurrentPrincipal
     since = last_event_id if last_event_id is not None else after
     replay = []
     if since is not None:
-        replay = [dict(r._mapping) for r in await conn.execute(SQL.replay.text, {"after": since, "limit": REPLAY_LIMIT})]
+        replay = [dict(r._mapping)
+                  for r in await conn.execute(SQL.replay.text, {"after": since, "limit": REPLAY_LIMIT})]
     profile_id, role = str(principal.profile_id), principal.role
 
     async def stream():

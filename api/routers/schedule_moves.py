@@ -15,7 +15,7 @@ from api.problems import ProblemError
 from api.reoptimization import request_after_move
 from api.routers.tasks import load_task
 from api.schemas.schedule import MoveRequest, MoveResult, WhatIfRequest, WhatIfResult
-from api.task_moves import SERIALISE_MOVES, publish_moved, refuse, write_placement
+from api.task_moves import publish_moved, refuse, serialise_moves, write_placement
 
 router = APIRouter(prefix="/v1/schedule", tags=["schedule"],
                    dependencies=[Depends(require_roles("admin", "dispatcher"))])
@@ -38,7 +38,7 @@ async def move(body: MoveRequest, request: Request, conn: Connection, principal:
                response: Response, if_match: IfMatch = None):
     """Apply a move as the dispatcher's override, locked on `lock` (default: the fields given), and trigger
     a re-optimization around it. `If-Match` (the task's ETag) refuses a move of a task changed since."""
-    await conn.execute(SERIALISE_MOVES)
+    await serialise_moves(conn)
     task = await load_task(conn, body.task_id)
     if if_match is not None and (version := expected_version(if_match, None)) != task.version:
         raise ProblemError(409, "Version conflict", f"task {task.id} is at version {task.version}, you sent {version}",

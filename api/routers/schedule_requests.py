@@ -31,7 +31,7 @@ async def request_schedule_run(body: ScheduleRunRequest, conn: Connection, princ
 async def run_diff(run_id: UUID, conn: Connection):
     """The tasks the run moved (technician, bay or start changed), newly placed or took off the schedule,
     against the schedule it replaced, each with why; the run's scope and the changes it answered."""
-    run = await fetch_one(conn, SQL.run_scope.sql, {"id": run_id}, "schedule run", run_id)
+    run = await fetch_one(conn, SQL.run_scope, {"id": run_id}, "schedule run", run_id)
     previous = (await conn.execute(SQL.previous_run.text, {"id": run_id})).scalar()
     moved, placed, unplaced = [], [], []
     for r in await conn.execute(SQL.run_moves.text, {"id": run_id}):

@@ -22,7 +22,7 @@ from api.rows import delete_versioned, fetch_one, update_versioned
 from api.schemas.common import QueryTimestamp
 from api.schemas.schedule import WhatIfRequest
 from api.schemas.tasks import Dependency, DependencyCreate, Task, TaskCreate, TaskStatus, TaskUpdate
-from api.task_moves import SERIALISE_MOVES, publish_moved, refuse
+from api.task_moves import publish_moved, refuse, serialise_moves
 
 router = APIRouter(prefix="/v1/tasks", tags=["tasks"])
 staff = Depends(require_roles("admin", "dispatcher"))
@@ -108,7 +108,7 @@ async def _judge_move(request: Request, principal: Principal, conn: AsyncConnect
     with the what-if's violations when infeasible and not forced); None for any other edit."""
     if principal.role not in ("admin", "dispatcher") or not changes.keys() & set(PLACEMENT):
         return None
-    await conn.execute(SERIALISE_MOVES)
+    await serialise_moves(conn)
     before = await load_task(conn, task_id)
     now = (before.assigned_technician_id, before.bay_id, before.planned_start)
     tech, bay, start = (changes.get(name, current) for name, current in zip(PLACEMENT, now))

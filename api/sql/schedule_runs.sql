@@ -1,4 +1,5 @@
--- Re-optimization requests and schedule run diffs (api/routers/schedule_requests.py, schedule_moves.py).
+-- Schedule runs: the runs the pipeline computed, re-optimization requests and run diffs
+-- (api/routers/schedule_runs.py, schedule_requests.py, schedule_moves.py, api/reoptimization.py).
 
 -- A change and the (coalesced) re-optimization that answers it; the pipeline run to follow.
 -- name: request_reoptimization
@@ -24,3 +25,29 @@ select m.task_id, t.name as task_name, w.number as work_order_number, m.reason,
   join public.work_orders w on w.id = t.work_order_id
  where m.run_id = :id
  order by coalesce(m.to_starts_at, m.from_starts_at), w.number, t.position, t.id
+
+-- The runs the pipeline computed and their placements.
+
+-- name: list_runs
+-- A page of runs, newest first, after the cursor (null on the first page).
+select id, status, objective_value, best_bound, gap, baseline_objective, objective_breakdown, solve_seconds,
+       triggered_by, horizon_start, horizon_end, diagnoses, lateness_minutes, created_at
+  from public.schedule_runs
+ where (created_at, id) < (coalesce(:after_created_at::timestamptz, 'infinity'),
+                           coalesce(:after_id::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'))
+ order by created_at desc, id desc
+ limit :limit
+
+-- name: run
+select id, status, objective_value, best_bound, gap, baseline_objective, objective_breakdown, solve_seconds,
+       triggered_by, horizon_start, horizon_end, diagnoses, lateness_minutes, created_at
+  from public.schedule_runs
+ where id = :id
+
+-- name: run_items
+-- Each task's placement in the run, and why; only one work order's tasks when `work_order_id` is set.
+select i.task_id, t.work_order_id, t.name as task_name, i.technician_id, i.bay_id, i.starts_at, i.ends_at, i.why
+  from public.schedule_items i
+  join public.tasks t on t.id = i.task_id
+ where i.run_id = :id and (:work_order_id::uuid is null or t.work_order_id = :work_order_id)
+ order by i.starts_at nulls last, t.work_order_id, t.position

@@ -283,7 +283,8 @@ def test_another_technician_gets_404(client, as_user, task, shop_db, backend):
                      client.get(f"/v1/attachments/{attachment['id']}", headers=as_user(TECH_BEN)),
                      upload(client, as_user, task, photo(seed=3), user=TECH_BEN)):
         assert response.status_code == 404, response.text
-    assert client.get(f"/v1/work_orders/{attachment['work_order_id']}/attachments", headers=as_user(TECH_BEN)).json() == []
+    listed = client.get(f"/v1/work_orders/{attachment['work_order_id']}/attachments", headers=as_user(TECH_BEN))
+    assert listed.json() == []
     assert scalar(shop_db, "select count(*) from public.attachments") == 1 and len(backend.objects()) == 2
 
 

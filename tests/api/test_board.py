@@ -30,7 +30,8 @@ def test_the_board_of_two_days(client, as_user, shop):
     tasks = {t["name"]: t for t in board["tasks"]}
     assert list(tasks) == ["Inspect brakes", "Replace pads", "Oil change"]  # placed by start, then unplaced
     pads = tasks["Replace pads"]
-    assert (pads["technician_id"], pads["bay_id"], pads["required_skill"]) == (str(TECHNICIAN_ANA), str(LIFT_1), "brakes")
+    assert (pads["technician_id"], pads["bay_id"], pads["required_skill"]) == \
+        (str(TECHNICIAN_ANA), str(LIFT_1), "brakes")
     assert pads["depends_on"] == [str(shop.inspect)] and pads["version"] == 1
     assert tasks["Oil change"]["planned_start"] is None
     orders = {w["id"]: w for w in board["work_orders"]}

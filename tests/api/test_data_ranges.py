@@ -82,7 +82,8 @@ def test_out_of_range_parameters_are_refused_by_name(client, as_user, path, fiel
 
 
 def test_calendar_event_must_end_after_it_starts(client, as_user):
-    event = {"kind": "bay_downtime", "bay_id": None, "starts_at": "2026-12-08T10:00:00Z", "ends_at": "2026-12-08T09:00:00Z"}
+    event = {"kind": "bay_downtime", "bay_id": None,
+             "starts_at": "2026-12-08T10:00:00Z", "ends_at": "2026-12-08T09:00:00Z"}
     problem = refused(client.post("/v1/calendar_events", json=event, headers=as_user(DISPATCHER)), "ends_at")
     assert "after starts_at" in problem["detail"]
 
@@ -116,7 +117,8 @@ def test_a_driver_range_error_is_named_by_its_column(shop_db, tmp_path):
     pg = exc.orig.__cause__ or exc.orig
     sqlstate = getattr(exc.orig, "sqlstate", None) or pg.sqlstate
     status, title, detail, error = _describe(sqlstate, pg, exc.statement)
-    assert (status, detail, error) == (422, "mileage is out of range", {"field": "mileage", "message": "is out of range"})
+    assert (status, detail, error) == \
+        (422, "mileage is out of range", {"field": "mileage", "message": "is out of range"})
     assert "$" not in json.dumps([title, detail, error])
 
 

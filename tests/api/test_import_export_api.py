@@ -10,7 +10,8 @@ from tests.support.shop import ADMIN, DISPATCHER, TECH_ANA
 from tests.support.sql import query, scalar
 
 ROWS = [
-    {"external_id": "E-1", "description": "Brakes grind,\n\"loud\"", "priority": "5", "due_at": "2026-12-01T10:00:00+00:00",
+    {"external_id": "E-1", "description": "Brakes grind,\n\"loud\"", "priority": "5",
+     "due_at": "2026-12-01T10:00:00+00:00",
      "customer_email": "ops@example.com", "task_name": "Inspect", "task_duration_minutes": "30",
      "task_required_skill": "brakes", "task_needs_parts": "", "task_parts_ready_at": "", "task_depends_on": ""},
     {"external_id": "E-1", "description": "", "priority": "", "due_at": "", "customer_email": "",
@@ -149,7 +150,8 @@ def test_schedule_export_lists_planned_tasks_in_the_window(shop_db, make_client,
                         where name = 'Inspect'""")
         conn.execute("""update public.tasks set planned_start = '2026-12-03 09:00Z', planned_end = '2026-12-03 10:30Z'
                         where name = 'Replace rotors'""")
-    response = client.get("/v1/exports/schedule.csv", params={"from": "2026-12-01T00:00:00Z", "to": "2026-12-02T00:00:00Z"},
+    response = client.get("/v1/exports/schedule.csv",
+                          params={"from": "2026-12-01T00:00:00Z", "to": "2026-12-02T00:00:00Z"},
                           headers=as_user(DISPATCHER))
     assert response.status_code == 200
     rows = list(csv.DictReader(io.StringIO(response.text)))
@@ -169,7 +171,8 @@ def test_exports_escape_formulas_and_a_reimport_restores_the_text(shop_db, make_
     rows = [{"external_id": f"F-{i}", "description": text, "customer_phone": "+1 312 555 0100", "priority": "2",
              "mileage": "120", "task_name": f"{text} task", "task_duration_minutes": "30"}
             for i, text in enumerate(FORMULAS)]
-    rows.append({"external_id": "=SUM(A1)", "description": "tabbed", "customer_phone": "", "priority": "", "mileage": "",
+    rows.append({"external_id": "=SUM(A1)", "description": "tabbed", "customer_phone": "", "priority": "",
+                 "mileage": "",
                  "task_name": "@step", "task_duration_minutes": "15"})
     run_import(upload(client, as_user(ADMIN), work_orders_csv(rows)).json()["id"])
     with psycopg.connect(shop_db) as conn:  # a file's cells are trimmed: tab and CR starts come from the API

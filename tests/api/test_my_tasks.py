@@ -45,12 +45,13 @@ def shop(client, as_user, shop_db, day):
          needs_parts=True, parts_ready_at=at(day, "14:00"))
     for created, why in [("now() - interval '1 hour'", ["an older reason"]),
                          ("now()", ["starts when the shop opens at 08:00", "Ana has the brakes skill"])]:
-        run = scalar(shop_db, f"""insert into public.schedule_runs (status, solve_seconds, solver_parameters, input_hash,
-            triggered_by, horizon_start, horizon_end, created_at)
+        run = scalar(shop_db, f"""insert into public.schedule_runs (status, solve_seconds, solver_parameters,
+            input_hash, triggered_by, horizon_start, horizon_end, created_at)
             values ('timeout', 1, '{{}}', repeat('a', 64), 'test', now(), now() + interval '7 days', {created})
             returning id""")
         query(shop_db, "insert into public.schedule_items (run_id, task_id, technician_id, why)"
-                       " values (%s, %s, %s, %s::jsonb)", (run, ids["inspect"], TECHNICIAN_ANA, f'{why}'.replace("'", '"')))
+                       " values (%s, %s, %s, %s::jsonb)",
+              (run, ids["inspect"], TECHNICIAN_ANA, f'{why}'.replace("'", '"')))
     return {"order": order, "ids": ids, "bay": bay}
 
 
@@ -167,7 +168,8 @@ def test_today_is_the_default_and_keeps_unfinished_work_of_earlier_days(client, 
 
 def test_only_technicians_have_a_task_list(client, as_user):
     for path, method in [("/v1/me/tasks", "get"), ("/v1/me/seen", "post")]:
-        response = getattr(client, method)(path, headers=as_user(DISPATCHER), **({"json": {}} if method == "post" else {}))
+        response = getattr(client, method)(path, headers=as_user(DISPATCHER),
+                                           **({"json": {}} if method == "post" else {}))
         assert response.status_code == 403 and "technicians" in response.json()["detail"]
     bad_day = client.get("/v1/me/tasks", params={"day": "2026-02-30"}, headers=as_user(TECH_ANA))
     assert bad_day.status_code == 422 and bad_day.json()["errors"][0]["field"] == "day"

@@ -30,7 +30,8 @@ def test_begin_request_acts_as_the_caller_for_the_rest_of_the_transaction_only(a
             role = (await conn.execute(text("select bayflow.begin_request(:c, :r)"),
                                        {"c": json.dumps({"sub": str(TECH_ANA)}), "r": "req-1"})).scalar()
             inside = (await conn.execute(text(
-                "select current_user, auth.uid()::text, current_setting('bayflow.request_id'), bayflow.app_role()"))).one()
+                "select current_user, auth.uid()::text, current_setting('bayflow.request_id'),"
+                " bayflow.app_role()"))).one()
         after = (await conn.execute(text("select current_user"))).scalar()
         return role, tuple(inside), after
 

@@ -38,7 +38,8 @@ def test_what_if_on_a_technician_without_the_skill_names_the_skill_and_writes_no
     assert {"kind": "skill", "message": "Cy lacks skill 'brakes'", "field": "technician_id"} in answer["violations"]
     assert answer["placement"]["technician_id"] == str(TECHNICIAN_C)
     # the nearest feasible slots are on technicians with the skill
-    assert answer["nearest"] and {s["technician_id"] for s in answer["nearest"]} <= {str(TECHNICIAN_ANA), str(TECHNICIAN_BEN)}
+    assert answer["nearest"]
+    assert {s["technician_id"] for s in answer["nearest"]} <= {str(TECHNICIAN_ANA), str(TECHNICIAN_BEN)}
     assert all(s["technician_name"] in ("Ana", "Ben") for s in answer["nearest"])
     assert task_row(shop_db, shop.pads) == before and written(shop_db) == counts
 
@@ -93,16 +94,19 @@ def test_a_feasible_move_is_applied_locked_announced_and_rescheduled(client, as_
 
     # The move is a change a partial re-optimization answers, in the reschedule run already waiting (the
     # shop's seeding changed the calendar) or a new one.
-    run = query(shop_db, "select kind, step, status from public.pipeline_runs where id = %s", (body["pipeline_run_id"],))
+    run = query(shop_db, "select kind, step, status from public.pipeline_runs where id = %s",
+                (body["pipeline_run_id"],))
     assert run == [("reschedule", "schedule", "queued")]
     (scope, tasks, technicians), = query(shop_db, "select scope, task_ids::text[], technician_ids::text[]"
                                                    " from public.schedule_changes where kind = 'move'")
-    assert (scope, tasks, sorted(technicians)) == ("partial", [str(shop.pads)], sorted([str(TECHNICIAN_ANA), str(TECHNICIAN_BEN)]))
+    assert (scope, tasks, sorted(technicians)) == \
+        ("partial", [str(shop.pads)], sorted([str(TECHNICIAN_ANA), str(TECHNICIAN_BEN)]))
     assert scalar(shop_db, "select count(*) from public.job_queue where actor = 'schedule_shop'"
                            " and status = 'queued'") == 1
     (event_type, payload, audience), = query(shop_db, "select type, payload, audience from public.events")
     assert event_type == "task.moved"
-    assert payload["from"]["technician_id"] == str(TECHNICIAN_ANA) and payload["to"]["technician_id"] == str(TECHNICIAN_BEN)
+    assert payload["from"]["technician_id"] == str(TECHNICIAN_ANA)
+    assert payload["to"]["technician_id"] == str(TECHNICIAN_BEN)
     assert payload["to"]["lock"] == ["start", "technician"] and payload["by"] == str(DISPATCHER)
     assert sorted(audience) == sorted([TECH_ANA, TECH_BEN])  # both technicians' days changed
     assert scalar(shop_db, "select count(*) from public.notifications") == 2
@@ -209,7 +213,8 @@ def test_the_what_if_sees_every_change_since_the_last_one(client, as_user, shop,
 def test_a_move_is_delivered_to_webhook_subscribers(client, as_user, shop, shop_db):
     with psycopg.connect(shop_db) as conn:
         conn.execute("insert into public.webhook_subscriptions (url, event_types) values"
-                     " ('http://127.0.0.1:9/moves', '{task.moved}'), ('http://127.0.0.1:9/other', '{schedule.published}')")
+                     " ('http://127.0.0.1:9/moves', '{task.moved}'),"
+                     " ('http://127.0.0.1:9/other', '{schedule.published}')")
     moved = client.post("/v1/schedule/moves", headers=as_user(DISPATCHER), json={
         "task_id": str(shop.pads), "technician_id": str(TECHNICIAN_BEN), "start": shop.at(11).isoformat()})
     assert moved.status_code == 200, moved.text

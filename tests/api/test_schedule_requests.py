@@ -72,11 +72,14 @@ def test_a_runs_diff_lists_its_stored_moves_with_reasons(client, as_user, shop, 
         "Replace pads", str(TECHNICIAN_ANA), str(TECHNICIAN_BEN))
     assert moved["from"]["starts_at"].startswith(shop.at(9).isoformat()[:16])
     assert moved["why"] == ["pushed by 'Inspect brakes' running 60 min over"] and moved["work_order_number"] >= 1
-    assert [(t["task_name"], t["why"]) for t in diff["newly_placed"]] == [("Oil change", ["freed by Ben's time off"])]
-    assert [(t["task_name"], t["why"]) for t in diff["unplaced"]] == [("Inspect brakes", ["unplaced: waiting on parts"])]
+    assert [(t["task_name"], t["why"]) for t in diff["newly_placed"]] == \
+        [("Oil change", ["freed by Ben's time off"])]
+    assert [(t["task_name"], t["why"]) for t in diff["unplaced"]] == \
+        [("Inspect brakes", ["unplaced: waiting on parts"])]
 
     oldest = client.get(f"/v1/schedule_runs/{first}/diff", headers=as_user(DISPATCHER)).json()
-    assert oldest["previous_run_id"] is None and (oldest["moved"], oldest["newly_placed"], oldest["unplaced"]) == ([], [], [])
+    assert oldest["previous_run_id"] is None
+    assert (oldest["moved"], oldest["newly_placed"], oldest["unplaced"]) == ([], [], [])
     missing = client.get(f"/v1/schedule_runs/{uuid.uuid4()}/diff", headers=as_user(DISPATCHER))
     assert missing.status_code == 404
     assert query(shop_db, "select count(*) from public.schedule_runs") == [(2,)]

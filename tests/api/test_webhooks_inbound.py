@@ -148,5 +148,6 @@ def test_secrets_are_write_only(shop_db, client, as_user):
     short = client.post("/v1/webhooks/sources", headers=as_user(ADMIN), json={"name": "x", "secret": "short"})
     assert short.status_code == 422 and "short" not in short.text
     assert client.get("/v1/webhooks/sources", headers=as_user(DISPATCHER)).status_code == 403
-    audit = query(shop_db, "select coalesce(new_row::text, '') from public.audit_log where table_name = 'inbound_sources'")
+    audit = query(shop_db, "select coalesce(new_row::text, '') from public.audit_log"
+                           " where table_name = 'inbound_sources'")
     assert audit and all(SECRET not in row and "a-brand-new" not in row for (row,) in audit)

@@ -71,7 +71,8 @@ def scenario(**task_fields):
     (scenario(lock={"start": "2026-13-01T00:00"}), "tasks[3].lock.start: '2026-13-01T00:00' is not an ISO"),
     (scenario(lock={"technician": "zed"}), "tasks[3].lock.technician: unknown technician 'zed'"),
     (scenario(id="t5"), "tasks[3].id: duplicate id 't5'"),
-    ({**scenario(), "horizon": {"start": "2026-11-30T08:00:00Z"}}, "horizon: give exactly one of end and length_minutes"),
+    ({**scenario(), "horizon": {"start": "2026-11-30T08:00:00Z"}},
+     "horizon: give exactly one of end and length_minutes"),
     ({k: v for k, v in scenario().items() if k != "bays"}, "bays: is required"),
     ("{not json", "not JSON (line 1"),
 ])

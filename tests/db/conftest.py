@@ -83,7 +83,8 @@ def shop(owner) -> Shop:
             (s.wo_ana, s.wo_other),
         )
         owner.execute(
-            "insert into tasks (id, work_order_id, name, duration_minutes, required_skill, assigned_technician_id, bay_id)"
+            "insert into tasks (id, work_order_id, name, duration_minutes, required_skill, assigned_technician_id,"
+            " bay_id)"
             " values (%s, %s, 'Replace pads', 90, 'brakes', %s, %s), (%s, %s, 'Rotate tires', 30, 'tires', %s, null),"
             "        (%s, %s, 'Oil change', 45, 'general', null, null)",
             (s.task_ana, s.wo_ana, s.ana_tech, s.bay, s.task_ben, s.wo_ana, s.ben_tech, s.task_free, s.wo_other),

@@ -3,7 +3,8 @@ import psycopg
 import pytest
 from psycopg import errors
 
-AUDIT_COLUMNS = "table_name, row_id, action, actor, actor_profile_id, db_role, request_id, old_row, new_row, changed_keys, diff"
+AUDIT_COLUMNS = ("table_name, row_id, action, actor, actor_profile_id, db_role, request_id, old_row, new_row,"
+                 " changed_keys, diff")
 
 
 def audit_rows(owner, **where):
@@ -15,8 +16,10 @@ def audit_rows(owner, **where):
 
 def test_request_changes_record_the_profile_request_and_diff(shop, as_profile, owner):
     with as_profile(shop.dispatcher, request_id="req-42") as conn:
-        wo = str(conn.execute("insert into work_orders (description, priority) values ('Squeaky belt', 2) returning id").fetchone()[0])
-        conn.execute("update work_orders set priority = 4, description = 'Squeaky belt at cold start' where id = %s", (wo,))
+        wo = str(conn.execute("insert into work_orders (description, priority) values ('Squeaky belt', 2)"
+                              " returning id").fetchone()[0])
+        conn.execute("update work_orders set priority = 4, description = 'Squeaky belt at cold start' where id = %s",
+                     (wo,))
         conn.execute("delete from work_orders where id = %s", (wo,))
     inserted, updated, deleted = audit_rows(owner, row_id=wo)
     for row in (inserted, updated, deleted):
@@ -39,7 +42,8 @@ def test_tech_change_is_audited_without_audit_grants(shop, as_profile, owner):
     with as_profile(shop.ana) as conn:
         conn.execute("update tasks set notes = 'pads worn' where id = %s", (shop.task_ana,))
     with as_profile(shop.ana) as conn, pytest.raises(errors.InsufficientPrivilege):
-        conn.execute("insert into audit_log (table_name, row_id, action, actor, db_role) values ('tasks', 'x', 'insert', 'me', 'me')")
+        conn.execute("insert into audit_log (table_name, row_id, action, actor, db_role)"
+                     " values ('tasks', 'x', 'insert', 'me', 'me')")
     [row] = audit_rows(owner, row_id=str(shop.task_ana), action="update")
     assert (row["actor"], row["changed_keys"], row["diff"]) == \
         (str(shop.ana), ["notes"], {"notes": {"old": None, "new": "pads worn"}})
@@ -48,7 +52,8 @@ def test_tech_change_is_audited_without_audit_grants(shop, as_profile, owner):
 def test_worker_changes_record_the_worker_name(shop, owner):
     with owner.transaction():
         owner.execute("select set_config('bayflow.actor', 'worker:plan_work_order', true)")
-        owner.execute("update tasks set planned_start = '2026-11-27 08:00Z', planned_end = '2026-11-27 09:30Z' where id = %s",
+        owner.execute("update tasks set planned_start = '2026-11-27 08:00Z', planned_end = '2026-11-27 09:30Z'"
+                      " where id = %s",
                       (shop.task_ana,))
     [row] = audit_rows(owner, row_id=str(shop.task_ana), action="update")
     assert (row["actor"], row["actor_profile_id"], row["request_id"]) == ("worker:plan_work_order", None, None)

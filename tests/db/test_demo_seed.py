@@ -60,7 +60,8 @@ def test_reloading_restores_seeded_rows(conn):
     load_demo_shop(conn)
     conn.execute("update work_orders set priority = 1, customer_phone = null where external_id = 'WO-1004'")
     load_demo_shop(conn)
-    assert conn.execute("select priority, customer_phone from work_orders where external_id = 'WO-1004'").fetchone() == \
+    assert conn.execute("select priority, customer_phone from work_orders"
+                        " where external_id = 'WO-1004'").fetchone() == \
         (5, "+1 708-555-0190")
 
 
@@ -70,14 +71,16 @@ def test_demo_shop_has_the_people_bays_and_calendar(conn):
         {"admin": 1, "dispatcher": 2, "tech": 8}
     assert scalar(conn, "select u.email from auth.users u join profiles p using (id) where p.role = 'admin'") == \
         "admin@demo.bayflow.dev"
-    assert scalar(conn, "select count(*) from technicians t join profiles p on p.id = t.profile_id where p.role = 'tech'") == 8
+    assert scalar(conn, "select count(*) from technicians t join profiles p on p.id = t.profile_id"
+                        " where p.role = 'tech'") == 8
     skills = [set(s) for (s,) in conn.execute("select skills from technicians")]
     assert set().union(*skills) == SKILLS and len({frozenset(s) for s in skills}) == 8
     assert dict(conn.execute("select bay_type, count(*) from bays group by bay_type").fetchall()) == \
         {"lift": 3, "alignment": 1, "heavy": 1}
     assert scalar(conn, "select count(distinct technician_id) from calendar_events"
                         " where kind = 'shift' and recurrence = 'weekdays'") == 8
-    assert scalar(conn, "select count(distinct (starts_at::time, ends_at::time)) from calendar_events where kind = 'shift'") > 3
+    assert scalar(conn, "select count(distinct (starts_at::time, ends_at::time)) from calendar_events"
+                        " where kind = 'shift'") > 3
     assert scalar(conn, "select count(*) from calendar_events where kind = 'time_off'") >= 2
     assert scalar(conn, "select count(*) from calendar_events where kind = 'bay_downtime'") == 1
 
@@ -85,12 +88,14 @@ def test_demo_shop_has_the_people_bays_and_calendar(conn):
 def test_demo_shop_work_orders_are_schedulable(conn):
     load_demo_shop(conn)
     assert scalar(conn, "select array_agg(distinct priority order by priority) from work_orders") == [1, 2, 3, 4, 5]
-    assert scalar(conn, "select count(*) from work_orders w where not exists (select from tasks t where t.work_order_id = w.id)") == 0
+    assert scalar(conn, "select count(*) from work_orders w"
+                        " where not exists (select from tasks t where t.work_order_id = w.id)") == 0
     assert scalar(conn, "select count(*) from work_orders where asset_kind = 'equipment'") >= 3
     assert scalar(conn, "select bool_and(due_at > now() - interval '1 day') from work_orders")
     assert set(scalar(conn, "select array_agg(distinct required_skill) from tasks")) <= SKILLS
     assert scalar(conn, "select count(*) from tasks where required_skill is null") == 0
-    assert set(scalar(conn, "select array_agg(distinct required_bay_type) from tasks where required_bay_type is not null")) == \
+    assert set(scalar(conn, "select array_agg(distinct required_bay_type) from tasks"
+                            " where required_bay_type is not null")) == \
         {"lift", "alignment", "heavy"}
     assert scalar(conn, "select count(*) from task_dependencies") >= 15
     assert scalar(conn, "select count(*) from tasks where needs_parts and parts_ready_at > now()") >= 2
@@ -121,8 +126,10 @@ def test_times_are_placed_in_the_shop_timezone_across_dst(conn):
     assert scalar(conn, "select due_at from work_orders where external_id = 'WO-1001'") == \
         datetime(2026, 3, 8, 22, 0, tzinfo=timezone.utc)
     assert scalar(conn, "select starts_at from calendar_events c join technicians t on t.id = c.technician_id"
-                        " where t.name = 'Ana Lopez' and kind = 'shift'") == datetime(2026, 3, 2, 13, 0, tzinfo=timezone.utc)
-    assert scalar(conn, "select recurrence_until from calendar_events where kind = 'shift' limit 1").isoformat() == "2026-05-02"
+                        " where t.name = 'Ana Lopez' and kind = 'shift'") == \
+        datetime(2026, 3, 2, 13, 0, tzinfo=timezone.utc)
+    assert scalar(conn, "select recurrence_until from calendar_events where kind = 'shift'"
+                        " limit 1").isoformat() == "2026-05-02"
     assert scalar(conn, "select planned_start from tasks where name = 'Inspect front brakes'") == \
         datetime(2026, 3, 7, 13, 0, tzinfo=timezone.utc)
 
@@ -142,7 +149,8 @@ def write_seed(tmp_path: Path, change) -> Path:
     (lambda s: s["work_orders"][0].update(due_at="tomorrow"), r"work_orders\[0\]\.due_at: 'tomorrow' does not match"),
     (lambda s: s["work_orders"][0]["tasks"][1].update(after=["nope"]),
      r"work_orders\[0\]\.tasks\[1\]\.after: no task of WO-1001 'nope'"),
-    (lambda s: s["calendar_events"][0].update(technician="zed"), r"calendar_events\[0\]\.technician: no technician 'zed'"),
+    (lambda s: s["calendar_events"][0].update(technician="zed"),
+     r"calendar_events\[0\]\.technician: no technician 'zed'"),
     (lambda s: s["bays"].append(dict(s["bays"][0])), r"bays\[5\]\.key: bay 'lift-1' is defined twice"),
     (lambda s: s["shop"].update(timezone="Mars/Olympus"), r"shop\.timezone: unknown timezone 'Mars/Olympus'"),
 ])

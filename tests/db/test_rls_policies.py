@@ -42,7 +42,8 @@ def test_tech_sees_their_work_orders_without_customer_contact(shop, as_profile):
 def test_tech_changes_status_and_notes_of_own_task(shop, as_profile, owner):
     with as_profile(shop.ana) as conn:
         row = conn.execute(
-            "update tasks set status = 'in_progress', notes = 'pads ordered' where id = %s returning status, notes, version",
+            "update tasks set status = 'in_progress', notes = 'pads ordered' where id = %s"
+            " returning status, notes, version",
             (shop.task_ana,),
         ).fetchone()
     assert row == ("in_progress", "pads ordered", 2)
@@ -53,11 +54,13 @@ def test_tech_cannot_change_other_columns_of_own_task(shop, as_profile, owner):
     for assignment, columns in [
         ("duration_minutes = 5", "duration_minutes"),
         ("bay_id = null", "bay_id"),
-        ("planned_start = now(), planned_end = now() + interval '1 hour', status = 'done'", "planned_end, planned_start"),
+        ("planned_start = now(), planned_end = now() + interval '1 hour', status = 'done'",
+         "planned_end, planned_start"),
     ]:
         with as_profile(shop.ana) as conn, pytest.raises(errors.InsufficientPrivilege) as caught:
             conn.execute(f"update tasks set {assignment} where id = %s", (shop.task_ana,))
-        assert f"technicians may change only status, notes and blocked_reason of their tasks, not {columns}" in str(caught.value)
+        assert f"technicians may change only status, notes and blocked_reason of their tasks, not {columns}" \
+            in str(caught.value)
     assert owner.execute("select status, duration_minutes, bay_id is not null, version from tasks where id = %s",
                          (shop.task_ana,)).fetchone() == ("pending", 90, True, 1)
 
@@ -157,7 +160,8 @@ def test_policies_use_per_statement_lookups(db_url):
     assert rows
     for table, policy, text in rows:
         for call in ("auth.uid()", "app_role()", "current_technician_id()"):
-            assert text.count(call) == text.count(f"SELECT {call}") + text.count(f"SELECT bayflow.{call}"), (table, policy)
+            assert text.count(call) == text.count(f"SELECT {call}") + text.count(f"SELECT bayflow.{call}"), \
+                (table, policy)
 
 
 def test_every_public_table_has_rls_enabled(db_url):

@@ -59,7 +59,8 @@ def test_scenarios_route_as_recorded(golden_run, golden_raw):
         if scenario == "enrich_repaired":
             assert [c.outcome for c in r.enrichment.calls] == ["invalid", "repaired"]
         if scenario == "enrich_storm":
-            assert [(c.provider, c.outcome) for c in r.enrichment.calls] == [("anthropic", "error"), ("openai", "valid")]
+            assert [(c.provider, c.outcome) for c in r.enrichment.calls] == \
+                [("anthropic", "error"), ("openai", "valid")]
 
 
 def test_enrichment_restores_the_redacted_vin_and_plate(golden_run):

@@ -6,7 +6,8 @@ from gateway import CallRecord
 
 
 def record(work_order_id, **overrides) -> CallRecord:
-    values = dict(work_order_id=work_order_id, purpose="plan_tasks", attempt="repair", prompt_name="plan_tasks.v1+repair.v1",
+    values = dict(work_order_id=work_order_id, purpose="plan_tasks", attempt="repair",
+                  prompt_name="plan_tasks.v1+repair.v1",
                   prompt_hash="0123456789abcdef", schema_version="2026-11-26.1", provider="anthropic",
                   model="claude-sonnet-5", tokens_in=1234, tokens_out=321, cost_usd=None, latency_ms=812,
                   outcome="repaired", error=None)
@@ -25,7 +26,8 @@ def test_call_records_are_stored_and_survive_their_work_order(db_url):
     with psycopg.connect(db_url) as conn:
         wo = conn.execute("insert into work_orders (description) values ('brakes grind') returning id").fetchone()[0]
         call_id = insert(conn, record(str(wo), cost_usd=Decimal("0.005678")))
-        row = conn.execute("select work_order_id, cost_usd, outcome, created_at is not null from llm_calls where id = %s",
+        row = conn.execute("select work_order_id, cost_usd, outcome, created_at is not null from llm_calls"
+                           " where id = %s",
                            (call_id,)).fetchone()
         assert row == (wo, Decimal("0.005678"), "repaired", True)
         conn.execute("delete from work_orders where id = %s", (wo,))
@@ -41,6 +43,8 @@ def test_unknown_outcomes_are_rejected(db_url):
 def test_api_roles_cannot_write_the_log(db_url):
     with psycopg.connect(db_url) as conn:
         for role in ("anon", "authenticated"):
-            assert conn.execute("select has_table_privilege(%s, 'public.llm_calls', 'insert')", (role,)).fetchone() == (False,)
+            assert conn.execute("select has_table_privilege(%s, 'public.llm_calls', 'insert')",
+                                (role,)).fetchone() == (False,)
         assert conn.execute("select has_table_privilege('anon', 'public.llm_calls', 'select')").fetchone() == (False,)
-        assert conn.execute("select relrowsecurity from pg_class where oid = 'public.llm_calls'::regclass").fetchone() == (True,)
+        assert conn.execute("select relrowsecurity from pg_class"
+                            " where oid = 'public.llm_calls'::regclass").fetchone() == (True,)

@@ -10,7 +10,8 @@ from gateway import WorkOrder, plan_tasks
 from gateway.prompts import load_prompt
 from tests.support.processes import free_port
 
-ORDER = WorkOrder("2016 Honda Civic, grinding when braking. Customer Maria Lopez.", id="0b7c", customer_name="Maria Lopez")
+ORDER = WorkOrder("2016 Honda Civic, grinding when braking. Customer Maria Lopez.", id="0b7c",
+                  customer_name="Maria Lopez")
 GOOD = {"tasks": [
     {"key": "inspect", "name": "Inspect brakes", "duration_min": 20, "skill": "brakes", "bay_type": "lift",
      "parts": [], "depends_on": []},
@@ -111,7 +112,8 @@ def test_openai_refusal_and_non_json_go_to_review(llm_server, config, shop):
 
 @pytest.mark.parametrize("max_retries", [0, 2])
 @pytest.mark.parametrize("status", [529, 500])
-def test_overload_storm_makes_one_plus_max_retries_requests_then_falls_back(llm_server, config, shop, status, max_retries):
+def test_overload_storm_makes_one_plus_max_retries_requests_then_falls_back(llm_server, config, shop, status,
+                                                                             max_retries):
     config = dataclasses.replace(config, max_retries=max_retries)
     llm_server.script({"plan_tasks": {"anthropic": [{"status": status, "times": 10}], "openai": [{"content": GOOD}]}})
     outcome = plan_tasks(ORDER, None, shop, config)

@@ -61,8 +61,8 @@ class Stack:
 
     def start(self) -> "Stack":
         self.processes.spawn("api", [BAYFLOW, "api"], self.env)
-        self.processes.spawn("worker", [BAYFLOW, "worker", "tasks.pipeline_actors", "--processes", "1", "--threads", "4"],
-                             self.env)
+        self.processes.spawn("worker", [BAYFLOW, "worker", "tasks.pipeline_actors",
+                                        "--processes", "1", "--threads", "4"], self.env)
         # imports are slow on a loaded machine
         wait_until_serving(f"{self.base}/auth/v1/.well-known/jwks.json", self.processes.procs, 60,
                            details=lambda: f"{self.log('api')}\n--- worker ---\n{self.log('worker')}")

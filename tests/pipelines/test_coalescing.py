@@ -38,7 +38,8 @@ def test_ten_work_orders_created_together_are_scheduled_once_and_redelivery_chan
     # coalescing window), not one per work order.
     assert 1 <= len(schedule_runs) <= 2, schedule_runs
     assert sum(int(r["triggered_by"].split()[1]) for r in schedule_runs) == 10
-    by_run = dict(stack.sql("select id::text, schedule_run_id::text from public.pipeline_runs where id = any(%s::uuid[])",
+    by_run = dict(stack.sql("select id::text, schedule_run_id::text from public.pipeline_runs"
+                            " where id = any(%s::uuid[])",
                             (run_ids,)))
     assert set(by_run.values()) == {r["id"] for r in schedule_runs}
     statuses = stack.sql("select status, count(*) from public.work_orders group by status")

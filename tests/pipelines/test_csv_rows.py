@@ -28,7 +28,8 @@ def test_excel_semicolon_file_with_bom_quoted_newlines_and_local_dates():
     first, second = (r.as_json() for r in parsed.records)
     assert first["external_id"] == "WO-1"  # the BOM is not part of the first column name
     assert first["description"] == "Brakes squeal;\r\nfront left"
-    assert datetime.fromisoformat(first["due_at"]).astimezone(timezone.utc) == datetime(2026, 11, 26, 13, 30, tzinfo=timezone.utc)
+    assert datetime.fromisoformat(first["due_at"]).astimezone(timezone.utc) == \
+        datetime(2026, 11, 26, 13, 30, tzinfo=timezone.utc)
     assert first["priority"] == 5
     assert datetime.fromisoformat(second["due_at"]) == datetime(2026, 11, 30, 23, 0, tzinfo=timezone.utc)
     assert second["priority"] is None  # given but empty: the default priority on write

@@ -57,7 +57,8 @@ def test_work_order_created_through_the_api_is_enriched_planned_scheduled_and_no
     # Notifications: the dispatcher about the plan, each technician about their new tasks.
     inbox = [n for n in stack.call("GET", "/v1/notifications").json()["items"] if n["work_order_id"] == wo]
     assert [n["type"] for n in inbox] == ["work_order.planned"]
-    assert inbox[0]["payload"]["scheduled_tasks"] == 3 and inbox[0]["payload"]["plan_source"] == "canned:brake_pads_front"
+    assert inbox[0]["payload"]["scheduled_tasks"] == 3
+    assert inbox[0]["payload"]["plan_source"] == "canned:brake_pads_front"
     for user, technician in ((TECH_ANA, TECHNICIAN_ANA), (TECH_BEN, TECHNICIAN_BEN)):
         notes = stack.call("GET", "/v1/notifications", user).json()["items"]
         assert {n["type"] for n in notes} <= {"technician.schedule_changed"}
@@ -68,7 +69,8 @@ def test_work_order_created_through_the_api_is_enriched_planned_scheduled_and_no
 
     # Live events: the dispatcher gets everything, a technician only events about their tasks.
     stack.wait_until("the dispatcher's stream got the plan", lambda: dispatcher_stream.of_type("work_order.planned"))
-    stack.wait_until("the dispatcher's stream got the schedule", lambda: dispatcher_stream.of_type("schedule.published"))
+    stack.wait_until("the dispatcher's stream got the schedule",
+                     lambda: dispatcher_stream.of_type("schedule.published"))
     assert [e["data"]["work_order_id"] for e in dispatcher_stream.of_type("work_order.planned")] == [wo]
     assert {e["data"]["task_id"] for e in dispatcher_stream.of_type("task.assigned")} == mine
     for user, technician in ((TECH_ANA, TECHNICIAN_ANA), (TECH_BEN, TECHNICIAN_BEN)):

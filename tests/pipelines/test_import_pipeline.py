@@ -53,7 +53,8 @@ def test_valid_file_creates_work_orders_tasks_and_pipeline_runs(shop_db):
                   (f"import:{import_id}",)) == 2
     assert scalar(shop_db, "select count(*) from public.job_queue where actor = 'enrich_work_order'") == 2
     # audited as the import worker
-    assert {a for (a,) in query(shop_db, "select distinct actor from public.audit_log where table_name = 'work_orders'")} \
+    assert {a for (a,) in query(shop_db, "select distinct actor from public.audit_log"
+                                         " where table_name = 'work_orders'")} \
         == {"worker:run_import"}
 
 
@@ -66,14 +67,16 @@ def test_reimport_updates_instead_of_duplicating(shop_db):
     assert scalar(shop_db, "select count(*) from public.work_orders") == 2
     assert scalar(shop_db, "select count(*) from public.tasks") == 2
     # unchanged work orders do not enter the pipeline again
-    assert scalar(shop_db, "select count(*) from public.pipeline_runs where triggered_by = %s", (f"import:{again}",)) == 0
+    assert scalar(shop_db, "select count(*) from public.pipeline_runs where triggered_by = %s",
+                  (f"import:{again}",)) == 0
 
     changed = [dict(ROWS[0], description="Brake job, rear too"), dict(ROWS[1], task_duration_minutes="75"), ROWS[2]]
     third = start(shop_db, work_orders_csv(changed))
     run_import(third)
     result = imported(shop_db, third)
     assert (result["work_orders_updated"], result["work_orders_unchanged"]) == (1, 1)
-    assert query(shop_db, "select description from public.work_orders where external_id = 'DMS-1'") == [("Brake job, rear too",)]
+    assert query(shop_db, "select description from public.work_orders where external_id = 'DMS-1'") == \
+        [("Brake job, rear too",)]
     assert query(shop_db, "select duration_minutes from public.tasks where name = 'Replace pads'") == [(75,)]
     assert scalar(shop_db, "select count(*) from public.work_orders") == 2
 
@@ -104,10 +107,14 @@ def test_a_work_order_the_database_refuses_is_rolled_back_whole(shop_db, mode, e
     run_import(first)
     foreign_task = scalar(shop_db, "select t.id::text from public.tasks t where t.name = 'Inspect brakes'")
     shop = query(shop_db, "select count(*) from public.tasks")[0][0]
-    rows = [{"external_id": "NEW-1", "description": "New", "task_id": "", "task_name": "a", "task_duration_minutes": "10"},
-            {"external_id": "NEW-2", "description": "Thief", "task_id": "", "task_name": "own", "task_duration_minutes": "5"},
-            {"external_id": "NEW-2", "description": "", "task_id": foreign_task, "task_name": "stolen", "task_duration_minutes": "5"},
-            {"external_id": "NEW-3", "description": "Also new", "task_id": "", "task_name": "b", "task_duration_minutes": "10"}]
+    rows = [{"external_id": "NEW-1", "description": "New", "task_id": "", "task_name": "a",
+             "task_duration_minutes": "10"},
+            {"external_id": "NEW-2", "description": "Thief", "task_id": "", "task_name": "own",
+             "task_duration_minutes": "5"},
+            {"external_id": "NEW-2", "description": "", "task_id": foreign_task, "task_name": "stolen",
+             "task_duration_minutes": "5"},
+            {"external_id": "NEW-3", "description": "Also new", "task_id": "", "task_name": "b",
+             "task_duration_minutes": "10"}]
     import_id = start(shop_db, work_orders_csv(rows), mode=mode)
     status = run_import(import_id)
     result = imported(shop_db, import_id)

@@ -22,7 +22,8 @@ def hundred_work_orders() -> list[dict]:
         rows.append({**base, "Task Name": "Check-in", "Task Duration Minutes": "10", "Task Required Skill": "general",
                      "Task Depends On": ""})
         rows.append({**{k: "" for k in base}, "External ID": base["External ID"], "Task Name": name,
-                     "Task Duration Minutes": str(minutes), "Task Required Skill": skill, "Task Depends On": "Check-in"})
+                     "Task Duration Minutes": str(minutes), "Task Required Skill": skill,
+                     "Task Depends On": "Check-in"})
     return rows
 
 
@@ -51,7 +52,8 @@ def test_import_100_work_orders_and_schedule_them_with_real_workers(demo_shop_db
     wait_until(runs_finished, 100, interval=0.5, message="100 pipeline runs to finish")
     schedule_runs = scalar(demo_shop_db, "select count(*) from public.schedule_runs")
     assert 1 <= schedule_runs <= 5, f"{schedule_runs} schedule runs for one batch"  # coalesced, not one per row
-    placed = scalar(demo_shop_db, """select count(*) from public.schedule_items i join public.tasks t on t.id = i.task_id
+    placed = scalar(demo_shop_db, """select count(*) from public.schedule_items i
+                                      join public.tasks t on t.id = i.task_id
                                       join public.work_orders w on w.id = t.work_order_id
                                      where w.source = 'csv' and i.starts_at is not null""")
     assert placed == 200

@@ -20,8 +20,8 @@ def test_work_order_planned_by_anthropic_end_to_end(stack_factory):
         llm.script({"enrich": {"anthropic": [{"tool_input": ENRICHMENT}]},
                     "plan_tasks": {"anthropic": [{"tool_input": PLAN, "usage": {"input_tokens": 1200,
                                                                                "output_tokens": 300}}]}})
-        stack = stack_factory({"ANTHROPIC_API_KEY": "sk-ant-test-pipeline", "ANTHROPIC_BASE_URL": llm.anthropic_base_url,
-                               "ANTHROPIC_MODEL": "claude-sonnet-4-5"})
+        stack = stack_factory({"ANTHROPIC_API_KEY": "sk-ant-test-pipeline",
+                               "ANTHROPIC_BASE_URL": llm.anthropic_base_url, "ANTHROPIC_MODEL": "claude-sonnet-4-5"})
         created = stack.call("POST", "/v1/work_orders", json=new_work_order(
             description="Ford Transit van, battery light on while driving", customer_name="Sam Patel"))
         assert created.status_code == 201, created.text

@@ -98,7 +98,8 @@ def test_every_trigger_kind_is_answered_by_one_coalesced_run(stack):
         conn.execute("update public.tasks set needs_parts = true, parts_ready_at = now() + interval '1 day'"
                      " where id = %s", (task,))
         conn.execute("insert into public.calendar_events (kind, technician_id, starts_at, ends_at)"
-                     " values ('time_off', %s, now() + interval '5 hours', now() + interval '9 hours')", (TECHNICIAN_ANA,))
+                     " values ('time_off', %s, now() + interval '5 hours', now() + interval '9 hours')",
+                     (TECHNICIAN_ANA,))
         conn.execute("update public.work_orders set priority = 5, due_at = now() + interval '1 day' where id = %s",
                      (work_order,))
     (_, scope, changes) = _wait_runs(stack, 2)[-1]
@@ -116,7 +117,8 @@ def test_every_trigger_kind_is_answered_by_one_coalesced_run(stack):
                      (task,)) == [(TECHNICIAN_BEN, True)]
     # A staff PATCH of a task's placement is a dispatcher's move too (forced past the what-if, here).
     other = stack.sql("select id::text, version from public.tasks where status = 'scheduled' and id <> %s"
-                      " and assigned_technician_id <> %s order by planned_start desc limit 1", (task, TECHNICIAN_ANA))[0]
+                      " and assigned_technician_id <> %s order by planned_start desc limit 1",
+                      (task, TECHNICIAN_ANA))[0]
     patched = stack.http.request("PATCH", f"/v1/tasks/{other[0]}",
                                  json={"assigned_technician_id": TECHNICIAN_ANA, "force": True},
                                  headers={**stack.headers(DISPATCHER), "If-Match": f'"{other[1]}"'})
@@ -152,7 +154,8 @@ def test_the_nightly_run_fires_once_with_two_worker_processes(new_database, tmp_
                                     " where name = 'nightly_reoptimization'").fetchall()
         assert wait_until(schedule, 90, message="the nightly schedule synced") == [("0 2 * * *", "Europe/Paris")]
         with psycopg.connect(db_url) as conn:  # 02:00 has come
-            conn.execute("update public.periodic_schedules set next_run_at = now() where name = 'nightly_reoptimization'")
+            conn.execute("update public.periodic_schedules set next_run_at = now()"
+                         " where name = 'nightly_reoptimization'")
 
         def answered():
             with psycopg.connect(db_url) as conn:
@@ -161,11 +164,13 @@ def test_the_nightly_run_fires_once_with_two_worker_processes(new_database, tmp_
                                        details=lambda: workers.log("worker-1") + workers.log("worker-2"))
         time.sleep(3)  # both workers have ticked several times since
         with psycopg.connect(db_url) as conn:
-            jobs = conn.execute("select count(*) from public.job_queue where actor = 'nightly_reoptimization'").fetchone()[0]
+            jobs = conn.execute("select count(*) from public.job_queue"
+                                " where actor = 'nightly_reoptimization'").fetchone()[0]
             runs = conn.execute("select count(*) from public.schedule_runs").fetchone()[0]
             next_run = conn.execute("select next_run_at at time zone 'Europe/Paris' from public.periodic_schedules"
                                     " where name = 'nightly_reoptimization'").fetchone()[0]
-        assert (jobs, runs, scope, changes) == (1, 1, "full", [{"kind": "nightly", "reason": "nightly re-optimization"}])
+        assert (jobs, runs, scope, changes) == \
+            (1, 1, "full", [{"kind": "nightly", "reason": "nightly re-optimization"}])
         assert (next_run.hour, next_run.minute) == (2, 0)
     finally:
         workers.close(grace_s=10)

@@ -24,10 +24,14 @@ insert into public.work_orders (id, description, priority, due_at) values
   ('00000000-0000-0000-0000-000000000002', 'Check engine light', 5, '2026-11-30 15:00Z');
 insert into public.tasks (id, work_order_id, position, name, duration_minutes, required_skill, required_bay_type,
                           needs_parts, parts_ready_at) values
-  ('00000000-0000-0000-0000-000000000011', '00000000-0000-0000-0000-000000000001', 1, 'Inspect brakes', 30, 'brakes', 'lift', false, null),
-  ('00000000-0000-0000-0000-000000000012', '00000000-0000-0000-0000-000000000001', 2, 'Replace pads', 60, 'brakes', 'lift', true, '2026-11-30 10:30Z'),
-  ('00000000-0000-0000-0000-000000000021', '00000000-0000-0000-0000-000000000002', 1, 'Scan codes', 45, 'diagnostics', null, false, null),
-  ('00000000-0000-0000-0000-000000000022', '00000000-0000-0000-0000-000000000002', 2, 'Replace sensor', 30, 'diagnostics', null, true, null);
+  ('00000000-0000-0000-0000-000000000011', '00000000-0000-0000-0000-000000000001', 1, 'Inspect brakes', 30,
+   'brakes', 'lift', false, null),
+  ('00000000-0000-0000-0000-000000000012', '00000000-0000-0000-0000-000000000001', 2, 'Replace pads', 60,
+   'brakes', 'lift', true, '2026-11-30 10:30Z'),
+  ('00000000-0000-0000-0000-000000000021', '00000000-0000-0000-0000-000000000002', 1, 'Scan codes', 45,
+   'diagnostics', null, false, null),
+  ('00000000-0000-0000-0000-000000000022', '00000000-0000-0000-0000-000000000002', 2, 'Replace sensor', 30,
+   'diagnostics', null, true, null);
 insert into public.task_dependencies (task_id, depends_on_task_id) values
   ('00000000-0000-0000-0000-000000000012', '00000000-0000-0000-0000-000000000011'),
   ('00000000-0000-0000-0000-000000000022', '00000000-0000-0000-0000-000000000021');
@@ -54,7 +58,8 @@ def test_run_writes_one_run_with_items_and_plans_the_tasks(shop):
         assert status == "optimal" and who == "test: manual" and len(digest) == 64
         assert set(breakdown) == {"tardiness", "completion", "stability"} and objective > 0
         assert parameters["num_workers"] == 2 and "random_seed" in parameters
-        assert [(d["task"], d["kind"]) for d in diagnoses] == [("00000000-0000-0000-0000-000000000022", "waiting_on_parts")]
+        assert [(d["task"], d["kind"]) for d in diagnoses] == \
+            [("00000000-0000-0000-0000-000000000022", "waiting_on_parts")]
         items = {str(t): (str(tech) if tech else None, s, why) for t, tech, s, why in conn.execute(
             "select task_id, technician_id, starts_at, why from public.schedule_items where run_id = %s", (run_id,))}
         assert len(items) == 4
@@ -84,8 +89,8 @@ def test_locked_fields_are_kept(shop):
                            "where id = '00000000-0000-0000-0000-000000000011'").fetchone()
         assert row == (datetime(2026, 11, 30, 13, 0, tzinfo=timezone.utc), "00000000-0000-4000-c000-000000000012",
                        "scheduled")
-        why = conn.execute("select why from public.schedule_items where task_id = '00000000-0000-0000-0000-000000000011'"
-                           ).fetchone()[0]
+        why = conn.execute("select why from public.schedule_items"
+                           " where task_id = '00000000-0000-0000-0000-000000000011'").fetchone()[0]
         assert "locked by dispatcher (start, technician)" in why
 
 

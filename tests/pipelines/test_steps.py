@@ -89,7 +89,8 @@ def test_tasks_moved_by_a_later_schedule_are_announced_to_their_technicians(shop
     actors.plan_work_order.fn(run)
     actors.schedule_shop.fn()
     with psycopg.connect(shop_db) as conn:
-        first = conn.execute("select schedule_run_id::text from public.pipeline_runs where id = %s", (run,)).fetchone()[0]
+        first = conn.execute("select schedule_run_id::text from public.pipeline_runs where id = %s",
+                             (run,)).fetchone()[0]
     actors.notify_affected.fn([run], first)
 
     # A dispatcher hands the first task to Ana from two hours on; a reschedule follows.
@@ -97,7 +98,8 @@ def test_tasks_moved_by_a_later_schedule_are_announced_to_their_technicians(shop
         task, start = conn.execute("select id, planned_start from public.tasks where work_order_id = %s"
                                    " order by position limit 1", (wo,)).fetchone()
         conn.execute("update public.tasks set assigned_technician_id = %s, lock_technician = true,"
-                     " planned_start = planned_start + interval '2 hours', planned_end = planned_end + interval '2 hours',"
+                     " planned_start = planned_start + interval '2 hours',"
+                     " planned_end = planned_end + interval '2 hours',"
                      " lock_start = true where id = %s",
                      (TECHNICIAN_ANA, task))
         reschedule = enqueue_reschedule(conn, reason="test: dispatcher moved a task")
@@ -108,7 +110,8 @@ def test_tasks_moved_by_a_later_schedule_are_announced_to_their_technicians(shop
     assert second != first
     actors.notify_affected.fn([reschedule], second)
     with psycopg.connect(shop_db) as conn:
-        moved = conn.execute("select task_id, audience, payload from public.events where type = 'task.moved'").fetchall()
+        moved = conn.execute("select task_id, audience, payload from public.events"
+                             " where type = 'task.moved'").fetchall()
         runs = conn.execute("select kind, status from public.pipeline_runs where id = %s", (reschedule,)).fetchone()
     assert runs == ("reschedule", "succeeded")
     event = next(m for m in moved if m[0] == task)

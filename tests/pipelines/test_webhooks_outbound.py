@@ -87,7 +87,8 @@ def test_deliveries_are_signed_retried_dead_lettered_and_resent(shop_db, make_cl
     flaky_delivery = client.get(f"/v1/webhooks/deliveries/{flaky_id}", headers=as_user(DISPATCHER)).json()
     flaky_log = flaky_delivery["attempt_log"]
     assert [(a["status_code"], a["error"]) for a in flaky_log] == [(500, "HTTP 500"), (503, "HTTP 503"), (200, None)]
-    assert scalar(shop_db, "select count(*) from public.job_queue where actor = 'deliver_webhook' and status = 'failed'") == 1
+    assert scalar(shop_db, "select count(*) from public.job_queue"
+                           " where actor = 'deliver_webhook' and status = 'failed'") == 1
 
     hanging.default = 200
     hanging.release.set()

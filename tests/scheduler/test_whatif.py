@@ -144,7 +144,8 @@ def test_a_forced_overlap_pushes_what_follows_and_counts_the_lateness():
     problem, base = small_shop()
     answer = what_if(problem, base, Proposal("c", technician="ana", start=30))
     assert kinds(answer) == ["overlap", "overlap"]  # 'Inspect' and 'Replace pads' on Ana
-    assert answer.violations[0].field == "technician_id" and "'Inspect' on Ana 08:00-09:00" in answer.violations[0].message
+    assert answer.violations[0].field == "technician_id"
+    assert "'Inspect' on Ana 08:00-09:00" in answer.violations[0].message
     # Inspect goes after the oil change (09:30), Replace pads after it (10:30, also after Inspect).
     assert [(p.task, p.from_start, p.to_start, p.minutes) for p in answer.pushed] == [
         ("a", 0, 90, 90), ("b", 60, 150, 90)]

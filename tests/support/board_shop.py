@@ -43,7 +43,8 @@ def seed_board_shop(conn) -> BoardShop:
         "insert into public.tasks (work_order_id, position, name, duration_minutes, required_skill, required_bay_type,"
         " status, assigned_technician_id, bay_id, planned_start, planned_end)"
         " values (%s, %s, %s, %s, %s, 'lift', 'scheduled', %s, %s, %s, %s) returning id",
-        (wo_brakes, pos, name, minutes, skill, TECHNICIAN_ANA, LIFT_1, day + start, day + start + timedelta(minutes=minutes))
+        (wo_brakes, pos, name, minutes, skill, TECHNICIAN_ANA, LIFT_1, day + start,
+         day + start + timedelta(minutes=minutes))
     ).fetchone()[0] for pos, name, minutes, skill, start in (
         (0, "Inspect brakes", 60, None, timedelta(hours=8)), (1, "Replace pads", 90, "brakes", timedelta(hours=9))))
     conn.execute("insert into public.task_dependencies (task_id, depends_on_task_id) values (%s, %s)", (pads, inspect))

@@ -36,7 +36,8 @@ def fire_concurrently(url: str, processes: int) -> list[int]:
 
 def test_a_due_schedule_fires_once_per_tick_across_processes(queue_db, nightly):
     assert fire_concurrently(queue_db, 4) == [0, 0, 0, 0]  # registered; next tick is tomorrow 02:00 Paris
-    next_run = scalar(queue_db, "select to_char(next_run_at at time zone 'Europe/Paris', 'HH24:MI') from periodic_schedules")
+    next_run = scalar(queue_db, "select to_char(next_run_at at time zone 'Europe/Paris', 'HH24:MI')"
+                                " from periodic_schedules")
     assert next_run == "02:00"
 
     with psycopg.connect(queue_db, autocommit=True) as conn:
@@ -50,6 +51,26 @@ def test_a_due_schedule_fires_once_per_tick_across_processes(queue_db, nightly):
         conn.execute("update periodic_schedules set next_run_at = now() - interval '1 second'")
     assert sorted(fire_concurrently(queue_db, 4)) == [0, 0, 0, 1]
     assert scalar(queue_db, "select count(*) from job_queue") == 1  # coalesced with the waiting job
+
+
+def test_a_zone_kept_in_the_database_is_read_when_the_schedule_syncs(queue_db):
+    read_with = []
+
+    def zone(conn):
+        read_with.append(conn)
+        return "Asia/Tokyo"
+
+    periodic.periodic("0 2 * * *", name="tokyo", timezone=zone)(actors.noop)
+    try:
+        assert read_with == []  # declaring the schedule reads nothing
+        with psycopg.connect(queue_db) as conn:
+            periodic.fire_due(conn)
+        assert read_with == [conn]
+        assert scalar(queue_db, "select timezone || ' ' || to_char(next_run_at at time zone 'Asia/Tokyo', 'HH24:MI')"
+                                " from periodic_schedules where name = 'tokyo'") == "Asia/Tokyo 02:00"
+    finally:
+        periodic.schedules.pop("tokyo")
+        periodic._synced.discard("tokyo")
 
 
 def test_an_invalid_schedule_is_refused():
