@@ -20,10 +20,8 @@ select kind, technician_id, bay_id, starts_at, ends_at, recurrence, recurrence_u
 select t.id, t.name, t.work_order_id, w.number as work_order_number, t.status,
   t.assigned_technician_id as technician_id, t.bay_id, t.planned_start, t.planned_end, t.duration_minutes,
   t.required_skill, t.required_bay_type, t.lock_start, t.lock_technician, t.lock_bay, t.needs_parts,
-  t.parts_ready_at, t.version,
-  array(select d.depends_on_task_id from public.task_dependencies d where d.task_id = t.id
-        order by d.depends_on_task_id) as depends_on
-from public.tasks t join public.work_orders w on w.id = t.work_order_id
+  t.parts_ready_at, t.version, t.depends_on
+from public.tasks_with_dependencies t join public.work_orders w on w.id = t.work_order_id
 where (t.planned_start < :to and t.planned_end > :from)
    or (t.planned_start is null and t.status in ('pending', 'scheduled')
        and w.status not in ('done', 'cancelled'))

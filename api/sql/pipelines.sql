@@ -1,24 +1,14 @@
--- A run is read with its steps in pipeline order.
+-- A run is read with its steps in pipeline order (the view public.pipeline_runs_with_steps).
 
 -- name: run
-select r.id, r.kind, r.work_order_id, r.triggered_by, r.status, r.step, r.error, r.schedule_run_id,
-       r.created_at, r.started_at, r.finished_at, r.updated_at,
-       coalesce((select jsonb_agg(to_jsonb(s) - 'run_id' order by array_position(
-                   array['enrich', 'plan', 'schedule', 'notify'], s.step))
-                   from public.pipeline_steps s where s.run_id = r.id),
-                '[]'::jsonb) as steps
-  from public.pipeline_runs r
+select r.*
+  from public.pipeline_runs_with_steps r
  where r.id = :id
 
 -- name: list_runs
 -- A page of runs, newest first, after the cursor (null on the first page), with an optional status filter.
-select r.id, r.kind, r.work_order_id, r.triggered_by, r.status, r.step, r.error, r.schedule_run_id,
-       r.created_at, r.started_at, r.finished_at, r.updated_at,
-       coalesce((select jsonb_agg(to_jsonb(s) - 'run_id' order by array_position(
-                   array['enrich', 'plan', 'schedule', 'notify'], s.step))
-                   from public.pipeline_steps s where s.run_id = r.id),
-                '[]'::jsonb) as steps
-  from public.pipeline_runs r
+select r.*
+  from public.pipeline_runs_with_steps r
  where (r.created_at, r.id) < (coalesce(:after_created_at::timestamptz, 'infinity'),
                                coalesce(:after_id::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'))
    and (:status::text[] is null or r.status = any(:status::text[]))
@@ -26,13 +16,8 @@ select r.id, r.kind, r.work_order_id, r.triggered_by, r.status, r.step, r.error,
  limit :limit
 
 -- name: work_order_runs
-select r.id, r.kind, r.work_order_id, r.triggered_by, r.status, r.step, r.error, r.schedule_run_id,
-       r.created_at, r.started_at, r.finished_at, r.updated_at,
-       coalesce((select jsonb_agg(to_jsonb(s) - 'run_id' order by array_position(
-                   array['enrich', 'plan', 'schedule', 'notify'], s.step))
-                   from public.pipeline_steps s where s.run_id = r.id),
-                '[]'::jsonb) as steps
-  from public.pipeline_runs r
+select r.*
+  from public.pipeline_runs_with_steps r
  where r.work_order_id = :id
  order by r.created_at desc, r.id desc
 

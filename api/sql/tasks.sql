@@ -1,38 +1,20 @@
--- A task is read with the ids it depends on (the dependencies the caller may see).
+-- A task is read with the ids it depends on (the view public.tasks_with_dependencies).
 
 -- name: task
-select t.id, t.work_order_id, t.position, t.name, t.duration_minutes, t.required_skill, t.required_bay_type,
-       t.needs_parts, t.parts_ready_at, t.status, t.assigned_technician_id, t.bay_id, t.planned_start, t.planned_end,
-       t.unplaced_reason, t.lock_start, t.lock_technician, t.lock_bay, t.notes, t.instructions, t.actual_start,
-       t.actual_end, t.blocked_reason, t.created_at, t.updated_at, t.version,
-       -- the ids it depends on (the dependencies the caller may see)
-       array(select d.depends_on_task_id from public.task_dependencies d
-              where d.task_id = t.id order by d.depends_on_task_id) as depends_on
-  from public.tasks t
+select t.*
+  from public.tasks_with_dependencies t
  where t.id = :id
 
 -- name: work_order_tasks
-select t.id, t.work_order_id, t.position, t.name, t.duration_minutes, t.required_skill, t.required_bay_type,
-       t.needs_parts, t.parts_ready_at, t.status, t.assigned_technician_id, t.bay_id, t.planned_start, t.planned_end,
-       t.unplaced_reason, t.lock_start, t.lock_technician, t.lock_bay, t.notes, t.instructions, t.actual_start,
-       t.actual_end, t.blocked_reason, t.created_at, t.updated_at, t.version,
-       -- the ids it depends on (the dependencies the caller may see)
-       array(select d.depends_on_task_id from public.task_dependencies d
-              where d.task_id = t.id order by d.depends_on_task_id) as depends_on
-  from public.tasks t
+select t.*
+  from public.tasks_with_dependencies t
  where t.work_order_id = :id
  order by t.position, t.created_at, t.id
 
 -- name: list_tasks
 -- A page of tasks after the cursor (null on the first page), with optional filters.
-select t.id, t.work_order_id, t.position, t.name, t.duration_minutes, t.required_skill, t.required_bay_type,
-       t.needs_parts, t.parts_ready_at, t.status, t.assigned_technician_id, t.bay_id, t.planned_start, t.planned_end,
-       t.unplaced_reason, t.lock_start, t.lock_technician, t.lock_bay, t.notes, t.instructions, t.actual_start,
-       t.actual_end, t.blocked_reason, t.created_at, t.updated_at, t.version,
-       -- the ids it depends on (the dependencies the caller may see)
-       array(select d.depends_on_task_id from public.task_dependencies d
-              where d.task_id = t.id order by d.depends_on_task_id) as depends_on
-  from public.tasks t
+select t.*
+  from public.tasks_with_dependencies t
  where (t.created_at, t.id) > (coalesce(:after_created_at::timestamptz, '-infinity'),
                                coalesce(:after_id::uuid, '00000000-0000-0000-0000-000000000000'))
    and (:status::text[] is null or t.status = any(:status::text[]))
