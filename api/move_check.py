@@ -15,7 +15,6 @@ import anyio.to_thread
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api.deps import Principal
 from api.problems import ProblemError
 from api.queries import load
 from api.schemas.schedule import LatenessChange, Placement, PushedTask, Slot, Violation, WhatIfRequest, WhatIfResult
@@ -71,7 +70,7 @@ def _judge(read: ReadRows, snapshots: ShopSnapshots, body: WhatIfRequest, start:
     return what_if(problem, placements_of(loaded), proposal, frozenset(loaded.in_progress)), problem
 
 
-async def judge(request: Request, principal: Principal, conn: AsyncConnection, body: WhatIfRequest,
+async def judge(request: Request, conn: AsyncConnection, body: WhatIfRequest,
                 task: Task) -> Judgement:
     """The what-if of `body` for `task` (read by the caller); 409 when the task is not open, 422 for an
     unknown technician or bay or an unplaced task without a start."""

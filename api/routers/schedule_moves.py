@@ -26,11 +26,11 @@ _UNKNOWN_TASK = {404: {"description": "No task `task_id`, or none you may see"}}
 
 
 @router.post("/what-if", response_model=WhatIfResult, responses=_UNKNOWN_TASK)
-async def what_if(body: WhatIfRequest, request: Request, conn: Connection, principal: CurrentPrincipal):
+async def what_if(body: WhatIfRequest, request: Request, conn: Connection):
     """Would the task fit there? What breaks, what it pushes, each work order's lateness change and the
     nearest feasible slots. Writes nothing."""
     task = await load_task(conn, body.task_id)
-    return (await judge(request, principal, conn, body, task)).result
+    return (await judge(request, conn, body, task)).result
 
 
 @router.post("/moves", response_model=MoveResult, responses=_UNKNOWN_TASK)
@@ -44,7 +44,7 @@ async def move(body: MoveRequest, request: Request, conn: Connection, principal:
         raise ProblemError(409, "Version conflict", f"task {task.id} is at version {task.version}, you sent {version}",
                            [{"field": "version", "message": f"stale: current version is {task.version}"}],
                            headers={"ETag": etag(task.version)})
-    judged = await judge(request, principal, conn, body, task)
+    judged = await judge(request, conn, body, task)
     if not judged.result.feasible and not body.force:
         raise refuse(judged.result)
     await write_placement(conn, task, judged.result.placement, body.lock if body.lock is not None else given(body))

@@ -115,7 +115,7 @@ async def _judge_move(request: Request, principal: Principal, conn: AsyncConnect
     if tech is None or start is None or (tech, bay, start) == now:
         return None  # unplaced, or where it was
     proposal = WhatIfRequest(task_id=task_id, technician_id=tech, bay_id=bay, start=start)
-    judged = await judge(request, principal, conn, proposal, before)
+    judged = await judge(request, conn, proposal, before)
     if not judged.result.feasible and not force:
         raise refuse(judged.result)
     return before, not judged.result.feasible
