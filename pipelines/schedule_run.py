@@ -13,7 +13,9 @@ Write-back. Only tasks whose placement (or unplaced reason) changed are written:
 task keeps its row and `version` as they were. Tasks are read with their `version`; if one
 the run writes changed while the solver ran, nothing is written and `StaleSchedule` is raised
 (run again). In-progress and paused tasks with a technician and a planned end occupy their
-technician and bay until that end; they are never re-planned. A task locked in start and
+technician and bay until that end; they are never re-planned. So is a scheduled task due now (its
+start passed, its end not, nobody started it yet) while a frozen window is configured: its
+technician is about to start it, and a minute's slip must not reshuffle the shop. A task locked in start and
 technician (pinned) is taken where the dispatcher put it, whatever it breaks, and never taken
 off (`as_given`). A blocked task stays as it is, unplaced in the run with its reason; the tasks
 waiting on it (directly or not) are unplaced too, quoting it. The write-back changes the status
@@ -47,6 +49,7 @@ SHOP = load(Path(__file__).with_name("sql") / "shop.sql")
 # One read of the shop: a named query of SHOP and its parameters -> its rows.
 ReadRows = Callable[[Query, dict], Sequence[Sequence]]
 log = logging.getLogger(__name__)
+DUE_NOW = "due now: kept where it is until its technician starts it"
 
 
 class StaleSchedule(RuntimeError):
@@ -96,7 +99,7 @@ def load_run(conn, now: datetime | None = None, *, scope: str | None = None,
     phases = Phases()
     with phases("load"):
         loaded = load_problem(conn, _whole_minute(now or datetime.now(timezone.utc)),
-                              config.bayflow_schedule_horizon_days)
+                              config.bayflow_schedule_horizon_days, hold_due=config.bayflow_frozen_window_minutes > 0)
         pending = [PendingChange(*row) for row in conn.execute(SQL.pending_changes.psycopg).fetchall()]
         changes = _changes(conn, loaded, pending)
         explained = dict(conn.execute(SQL.previous_reasons.psycopg).fetchall())
@@ -166,6 +169,10 @@ def save_run(conn, run: PlannedRun, result: Result, triggered_by: str) -> uuid.U
                                         problem.clock(item.end), json.dumps(item.why)))
                 for task_id, reasons in unplaced.items():  # in-progress ones stay in progress; the diagnoses say why
                     copy.write_row((run_id, task_id, None, None, None, None, json.dumps(reasons)))
+                for a in loaded.due.values():  # due now: it stays, for the reasons it was put there
+                    why = [DUE_NOW, *(w for w in run.explained.get(a.task, []) if w != DUE_NOW)]
+                    copy.write_row((run_id, a.task, a.technician, a.bay, problem.clock(a.start),
+                                    problem.clock(a.end), json.dumps(why)))
                 for a in problem.previous:  # a pinned task the solver could not fit stays, saying what it breaks
                     if a.task in loaded.pinned and a.task in result.unscheduled:
                         copy.write_row((run_id, a.task, a.technician, a.bay,
@@ -263,31 +270,35 @@ def _whole_minute(moment: datetime) -> datetime:
 
 
 class LoadedShop:
-    """The shop as the scheduler sees it. `in_progress`: tasks fixed where they are (in progress or
-    paused); `held`: tasks left out of the problem with the reasons they cannot be placed (blocked
-    tasks, in `blocked`, and the open tasks waiting on them), `held_minutes` their durations;
-    `unplaced_as`: each task's status and unplaced reason as read; `new_tasks`: per work order, its
-    pending tasks never placed nor tried (a newly planned work order); `numbers`: work order numbers;
-    `pinned`: scheduled tasks locked in start and technician (where a dispatcher put them)."""
+    """The shop as the scheduler sees it. `in_progress`: tasks fixed where they are (in progress,
+    paused, or due now when loaded with `hold_due`: those in `due`, where they are planned); `held`:
+    tasks left out of the problem with the reasons they cannot be placed (blocked tasks, in
+    `blocked`, and the open tasks waiting on them), `held_minutes` their durations; `unplaced_as`:
+    each task's status and unplaced reason as read; `new_tasks`: per work order, its pending tasks
+    never placed nor tried (a newly planned work order); `numbers`: work order numbers; `pinned`:
+    scheduled tasks locked in start and technician (where a dispatcher put them)."""
 
     def __init__(self, problem: Problem, versions: dict[str, int], in_progress: set[str],
                  held: dict[str, list[str]], blocked: set[str], held_minutes: dict[str, int],
                  unplaced_as: dict[str, tuple[str, str | None]], new_tasks: dict[str, list[str]],
-                 numbers: dict[str, int], pinned: set[str]):
+                 numbers: dict[str, int], pinned: set[str], due: dict[str, Assignment]):
         self.problem, self.versions, self.in_progress = problem, versions, in_progress
         self.held, self.blocked, self.held_minutes = held, blocked, held_minutes
         self.unplaced_as, self.new_tasks, self.numbers, self.pinned = unplaced_as, new_tasks, numbers, pinned
+        self.due = due
 
 
-def load_problem(conn, start: datetime, days: int) -> LoadedShop:
-    """The shop over [start, start + days), read on a psycopg connection."""
-    return load_shop(lambda query, params: conn.execute(query.psycopg, params).fetchall(), start, days)
+def load_problem(conn, start: datetime, days: int, *, hold_due: bool = False) -> LoadedShop:
+    """The shop over [start, start + days), read on a psycopg connection (`hold_due`: see `load_shop`)."""
+    return load_shop(lambda query, params: conn.execute(query.psycopg, params).fetchall(), start, days,
+                     hold_due=hold_due)
 
 
-def load_shop(read: ReadRows, start: datetime, days: int) -> LoadedShop:
+def load_shop(read: ReadRows, start: datetime, days: int, *, hold_due: bool = False) -> LoadedShop:
     """The pure `Problem` for the shop's open tasks over [start, start + days), its rows read with `read`
     (any driver: the API's what-if reads them on its own connection, as the caller); `previous` is the
-    published schedule: the scheduled tasks where they are planned."""
+    published schedule: the scheduled tasks where they are planned. `hold_due`: a scheduled task due
+    now (planned start before `start`, planned end after it) is fixed where it is, as an in-progress one."""
     end = start + timedelta(days=days)
     horizon = days * 1440
 
@@ -310,7 +321,7 @@ def load_shop(read: ReadRows, start: datetime, days: int) -> LoadedShop:
             target.setdefault(key, []).append(Window(minute(os), minute(oe)))
 
     held, blocked, held_minutes = _held(task_rows, preds)
-    tasks, versions, in_progress, busy, unplaced_as, new_tasks = [], {}, set(), {}, {}, {}
+    tasks, versions, in_progress, busy, unplaced_as, new_tasks, due_now = [], {}, set(), {}, {}, {}, {}
     for (tid, name, wo, duration, skill, bay_type, needs_parts, parts_at, status, tech, bay,
          p_start, p_end, lock_start, lock_tech, lock_bay, version, _blocked, unplaced_reason) in task_rows:
         tid = str(tid)
@@ -318,7 +329,9 @@ def load_shop(read: ReadRows, start: datetime, days: int) -> LoadedShop:
         unplaced_as[tid] = (status, unplaced_reason)
         if tid in held:
             continue
-        if status in ("in_progress", "paused"):  # a paused task keeps its technician, bay and time
+        if hold_due and status == "scheduled" and tech and p_start and p_end and p_start < start < p_end:
+            due_now[tid] = Assignment(tid, str(tech), str(bay) if bay else None, minute(p_start), minute(p_end))
+        if status in ("in_progress", "paused") or tid in due_now:  # a paused task keeps its technician, bay and time
             if tech is None or p_end is None or p_end <= start:
                 continue  # nothing to block any more: dependents may start now
             in_progress.add(tid)
@@ -340,7 +353,8 @@ def load_shop(read: ReadRows, start: datetime, days: int) -> LoadedShop:
     previous, pinned = [], set()
     for (tid, _, _, duration, _, _, _, _, status, tech, bay, p_start, p_end, lock_start, lock_tech,
          *_rest) in task_rows:
-        if status == "scheduled" and tech is not None and p_start is not None and str(tid) not in held:
+        if (status == "scheduled" and tech is not None and p_start is not None and str(tid) not in held
+                and str(tid) not in in_progress):
             previous.append(Assignment(str(tid), str(tech), str(bay) if bay else None, minute(p_start), minute(p_end)))
             if lock_start and lock_tech:
                 pinned.add(str(tid))
@@ -366,7 +380,7 @@ def load_shop(read: ReadRows, start: datetime, days: int) -> LoadedShop:
     # The horizon starts at `start` on the shop's clock, so reasons read in shop-local time.
     problem = Problem(start.astimezone(tz), horizon, technicians, bays, work_orders, tasks, previous, weights)
     return LoadedShop(problem, versions, in_progress, held, blocked, held_minutes, unplaced_as, new_tasks, numbers,
-                      pinned)
+                      pinned, due_now)
 
 
 def as_given(loaded: LoadedShop) -> Problem:

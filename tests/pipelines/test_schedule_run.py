@@ -136,6 +136,30 @@ def test_in_progress_work_blocks_its_technician_and_is_left_alone(shop):
                             "'00000000-0000-0000-0000-000000000031'").fetchone()[0] == 0
 
 
+def test_a_task_due_now_stays_until_its_end_passes_unstarted(shop):
+    """Its start passed ten minutes ago and nobody started it: the next run leaves it where it is (the
+    frozen window), saying so; once its planned end has passed too, it is re-placed from now."""
+    scan = "00000000-0000-0000-0000-000000000021"
+    task_row = "select assigned_technician_id, planned_start, planned_end, version from public.tasks where id = %s"
+    with psycopg.connect(shop) as conn:
+        run_schedule(conn, "test", now=NOW, time_limit_s=FAST.time_limit_s)
+        planned = conn.execute(task_row, (scan,)).fetchone()
+        assert planned[1] == datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc)
+
+        run_id = run_schedule(conn, "test", now=datetime(2026, 11, 30, 8, 10, tzinfo=timezone.utc),
+                              time_limit_s=FAST.time_limit_s)
+        assert conn.execute(task_row, (scan,)).fetchone() == planned
+        start, why = conn.execute("select starts_at, why from public.schedule_items where run_id = %s"
+                                  " and task_id = %s", (run_id, scan)).fetchone()
+        assert start == planned[1] and why[0].startswith("due now")
+        assert conn.execute("select count(*) from public.schedule_run_moves where run_id = %s and task_id = %s",
+                            (run_id, scan)).fetchone()[0] == 0
+
+        run_schedule(conn, "test", now=datetime(2026, 11, 30, 8, 50, tzinfo=timezone.utc),
+                     time_limit_s=FAST.time_limit_s)
+        assert conn.execute(task_row, (scan,)).fetchone()[1] >= datetime(2026, 11, 30, 8, 50, tzinfo=timezone.utc)
+
+
 def test_recurring_shifts_follow_local_time_and_skip_weekends():
     from datetime import date, timedelta
     from zoneinfo import ZoneInfo
