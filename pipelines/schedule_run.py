@@ -13,13 +13,13 @@ Write-back. Only tasks whose placement (or unplaced reason) changed are written:
 task keeps its row and `version` as they were. Tasks are read with their `version`; if one
 the run writes changed while the solver ran, nothing is written and `StaleSchedule` is raised
 (run again). In-progress and paused tasks with a technician and a planned end occupy their
-technician and bay until that end; they are never re-planned. So is a scheduled task due now (its
-start passed, its end not, nobody started it yet) while a frozen window is configured: its
-technician is about to start it, and a minute's slip must not reshuffle the shop. A task locked in start and
-technician (pinned) is taken where the dispatcher put it, whatever it breaks, and never taken
-off (`as_given`). A blocked task stays as it is, unplaced in the run with its reason; the tasks
-waiting on it (directly or not) are unplaced too, quoting it. The write-back changes the status
-of pending and scheduled tasks only.
+technician and bay until that end; they are never re-planned. Nor is a scheduled task due now
+(its start passed, its end not, nobody started it yet) while a frozen window is configured: its
+technician is about to start it, and a minute's slip must not reshuffle the shop. A task
+locked in start and technician (pinned) is taken where the dispatcher put it, whatever it
+breaks, and never taken off (`as_given`). A blocked task stays as it is, unplaced in the run
+with its reason; the tasks waiting on it (directly or not) are unplaced too, quoting it. The
+write-back changes the status of pending and scheduled tasks only.
 
 A run is three calls, as the schedule step makes them: `load_run` (one snapshot), `compute_run`
 (the pure scheduler, no transaction open) and `save_run`; `run_schedule` makes all three.
