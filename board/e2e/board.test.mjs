@@ -178,7 +178,8 @@ async function showDayOf(page, taskId) {
 
 /** The row (technician id) a task's block is drawn in on a page. */
 async function rowOf(page, taskId, rowIds) {
-  const box = await page.locator(`.vis-item.task-${taskId}`).boundingBox();
+  // null, not a 30 s wait, when a redraw has just taken the block away (callers poll)
+  const box = await page.locator(`.vis-item.task-${taskId}`).boundingBox({ timeout: 2000 }).catch(() => null);
   if (!box) return null;
   for (const id of rowIds) {
     const row = await page.locator(`.vis-label.row-${id}`).boundingBox();
@@ -247,16 +248,23 @@ test("dragging a task to another technician previews, writes the chosen locks, r
   }, 10000);
   assert.equal(moved.lock_technician, true);
   assert.equal(moved.lock_start, false, "only the chosen lock (technician) is set");
+  // The notice comes with following the move's run: from then on the progress is that run's, not the last one's.
+  await first.locator('[data-testid="notice"]', { hasText: `Moved “${task.name}”` }).waitFor();
   await first.locator('[data-testid="progress"]', { hasText: "Last run succeeded" }).waitFor({ timeout: 60000 });
   const after = await week();
   const runId = after.latest_run.id;
   const shownRow = await until("the board to show the re-optimized plan", () => rowOf(first, task.id, [tech.id]), 5000);
   assert.equal(shownRow, tech.id);
   // Every block on the board is where the re-optimized plan puts it.
-  for (const t of after.tasks.filter((x) => x.planned_start && x.technician_id).slice(0, 12)) {
-    if (!(await first.locator(`.vis-item.task-${t.id}`).count())) continue; // outside the drawn window
-    assert.equal(await rowOf(first, t.id, [t.technician_id]), t.technician_id, `task ${t.name}`);
-  }
+  const misplaced = async () => {
+    for (const t of after.tasks.filter((x) => x.planned_start && x.technician_id).slice(0, 12)) {
+      if (!(await first.locator(`.vis-item.task-${t.id}`).count())) continue; // outside the drawn window
+      if ((await rowOf(first, t.id, [t.technician_id])) !== t.technician_id) return t.name;
+    }
+    return null;
+  };
+  await until("every block drawn where the plan puts it", async () => !(await misplaced()), 10000)
+    .catch(async () => assert.fail(`task ${await misplaced()} is not in its technician's row`));
   await first.locator(`.vis-item.task-${task.id}`).click();
   await first.getByRole("tab", { name: "Explain" }).click();
   const why = first.locator('[data-testid="why"] li');
