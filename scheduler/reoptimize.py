@@ -391,7 +391,7 @@ def _search(problem: Problem, tasks: list[Task], start: dict[str, Assignment], f
                             perturb=False)
     out = {"evaluated": stats.evaluated, "kept": stats.kept, "local_search_s": round(time.perf_counter() - began, 3)}
     left = deadline - time.perf_counter()
-    ids = [t for t in free if t in placed]
+    ids = sorted(t for t in free if t in placed)  # sorted: the hash seed must not pick among equal optima
     if 2 <= len(ids) <= CP_SAT_MAX_TASKS and left >= CP_SAT_MIN_S:
         solved, code, wall = _cp_sat(problem, [problem.task_by_id[t] for t in ids], placed, min(left, CP_SAT_S),
                                      params)
