@@ -1,9 +1,40 @@
 """Reasons a dispatcher can read, computed from the solution: which constraint is tight
 at each task's start (parts, dependency, shift, busy technician or bay, lock), why this
 technician and bay, and why a work order is late."""
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from scheduler import objective
 from scheduler.diagnose import candidate_bays, candidate_techs, release_time
 from scheduler.greedy import earliest_slot, resource_timelines
 from scheduler.problem import Assignment, Problem, Task, hhmm, with_skill
+from scheduler.result import Diagnosis, ScheduledTask, Term
+
+
+@dataclass(frozen=True)
+class ExplainedSchedule:
+    """A schedule as a Result reports it: its cost terms, each work order's lateness, the
+    diagnoses with a `no_room` one per task left out, and its items in start order with their reasons."""
+    terms: dict[str, Term]
+    lateness: dict[str, int]
+    diagnoses: list[Diagnosis]
+    items: list[ScheduledTask]
+
+
+def explain_schedule(problem: Problem, tasks: list[Task], placed: dict[str, Assignment],
+                     diagnoses: list[Diagnosis], reuse: Mapping[str, list[str]] | None = None) -> ExplainedSchedule:
+    """`placed` explained: `tasks` are those it was to place, `diagnoses` why the others were left out
+    before it; `reuse` holds reasons still true for some tasks (they are not explained again)."""
+    reuse = reuse or {}
+    unplaced = {t.id for t in tasks if t.id not in placed}
+    lateness = objective.lateness(problem, placed)
+    explainer = Explainer(problem, placed, lateness)
+    diagnoses = diagnoses + [Diagnosis(t, "no_room", explainer.why_not(t, unplaced))
+                             for t in sorted(unplaced, key=list(problem.task_by_id).index)]
+    items = [ScheduledTask(a.task, a.technician, a.bay, a.start, a.end,
+                           list(reuse[a.task]) if a.task in reuse else explainer.why(a.task))
+             for a in sorted(placed.values(), key=lambda a: (a.start, a.task))]
+    return ExplainedSchedule(objective.evaluate(problem, placed), lateness, diagnoses, items)
 
 
 class Explainer:

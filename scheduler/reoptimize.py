@@ -41,13 +41,13 @@ from ortools.sat.python import cp_model
 
 from scheduler import objective
 from scheduler.diagnose import diagnose, release_time
-from scheduler.explain import Explainer
+from scheduler.explain import explain_schedule
 from scheduler.greedy import resource_timelines
 from scheduler.local_search import improve
 from scheduler.model import Constraints, Objective, Variables, add_hint, read_solution
 from scheduler.pools import BayPools
 from scheduler.problem import Assignment, Change, Lock, Problem, Task
-from scheduler.result import Diagnosis, Moved, Result, ScheduledTask
+from scheduler.result import Diagnosis, Moved, Result
 from scheduler.sequence import SequenceSchedule, insert
 from scheduler.solver import STATUS, SolverParameters, input_hash, solve
 
@@ -456,33 +456,23 @@ def _full(problem: Problem, changes: list[Change], params: ReoptimizeParameters,
 def _result(problem: Problem, tasks: list[Task], diagnoses: list[Diagnosis], placed: dict[str, Assignment],
             changes: list[Change], parameters: dict, started: float, first: float,
             explained: Mapping[str, list[str]] | None = None) -> Result:
-    explained = explained or {}
-    unplaced = {t.id for t in tasks if t.id not in placed}
-    terms = objective.evaluate(problem, placed)
-    lateness = objective.lateness(problem, placed)
-    explainer = Explainer(problem, placed, lateness)
-    diagnoses = diagnoses + [Diagnosis(t, "no_room", explainer.why_not(t, unplaced))
-                             for t in sorted(unplaced, key=list(problem.task_by_id).index)]
-    items = [ScheduledTask(a.task, a.technician, a.bay, a.start, a.end,
-                           list(explained[a.task]) if a.task in explained else explainer.why(a.task))
-             for a in sorted(placed.values(), key=lambda a: (a.start, a.task))]
-    value = objective.total(terms)
+    schedule = explain_schedule(problem, tasks, placed, diagnoses, explained)
     why_not: dict[str, list[str]] = {}
-    for d in diagnoses:
+    for d in schedule.diagnoses:
         if d.task is not None:
             why_not.setdefault(d.task, []).append(d.message)
     return Result(
         status="feasible",
-        objective=value,
+        objective=objective.total(schedule.terms),
         best_bound=None,  # a neighbourhood's search proves nothing about the whole shop
-        terms=terms,
+        terms=schedule.terms,
         solve_seconds=time.perf_counter() - started,
         first_solution_seconds=round(first, 3),
         parameters=parameters,
         input_hash=input_hash(problem),
-        items=items,
-        diagnoses=diagnoses,
-        lateness=lateness,
+        items=schedule.items,
+        diagnoses=schedule.diagnoses,
+        lateness=schedule.lateness,
         moves=diff(problem.previous, placed, changes, problem, why_not),
     )
 

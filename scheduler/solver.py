@@ -23,13 +23,13 @@ from ortools.sat.python import cp_model
 
 from scheduler import empty_shop, lns, objective, periods
 from scheduler.diagnose import blocked_by, diagnose, topological
-from scheduler.explain import Explainer
+from scheduler.explain import explain_schedule
 from scheduler.greedy import atc_schedule, greedy_schedule
 from scheduler.local_search import fill_gaps, improve
 from scheduler.leftshift import left_shift
 from scheduler.model import Constraints, Objective, Variables, add_hint, read_solution
 from scheduler.problem import Assignment, Lock, Problem, Task, hhmm
-from scheduler.result import Diagnosis, Result, ScheduledTask
+from scheduler.result import Diagnosis, Result
 from scheduler.scenario import to_dict
 
 MIN_SEARCH_S = 1.0  # CP-SAT runs only with this long left: loading a 1,000-task hint takes ~0.5 s
@@ -306,15 +306,8 @@ def solve(problem: Problem, params: SolverParameters = SolverParameters(),
 
     if len(best) < len(tasks):  # a left shift may have opened gaps that fit work left out
         best = fill_gaps(problem, tasks, best)
-    unplaced = {t.id for t in tasks if t.id not in best}
-    terms = objective.evaluate(problem, best)
-    lateness = objective.lateness(problem, best)
-    explainer = Explainer(problem, best, lateness)
-    diagnoses = diagnoses + [Diagnosis(t, "no_room", explainer.why_not(t, unplaced))
-                             for t in sorted(unplaced, key=list(problem.task_by_id).index)]
-    items = [ScheduledTask(a.task, a.technician, a.bay, a.start, a.end, explainer.why(a.task))
-             for a in sorted(best.values(), key=lambda a: (a.start, a.task))]
-    value = objective.total(terms)
+    explained = explain_schedule(problem, tasks, best, diagnoses)
+    value = objective.total(explained.terms)
     if bound is None or len(kept) < len(tasks):
         bound = empty_shop.lower_bound(problem, kept) if kept else 0
     parameters = {**params.to_dict(len(kept)), "source": source,
@@ -323,13 +316,13 @@ def solve(problem: Problem, params: SolverParameters = SolverParameters(),
         status=status,
         objective=value,
         best_bound=float(min(bound, value)),
-        terms=terms,
+        terms=explained.terms,
         solve_seconds=time.perf_counter() - started,
         first_solution_seconds=round(first - started, 3),
         parameters=parameters,
         input_hash=input_hash(problem),
-        items=items,
-        diagnoses=diagnoses,
-        lateness=lateness,
+        items=explained.items,
+        diagnoses=explained.diagnoses,
+        lateness=explained.lateness,
         baseline_objective=objective.total(objective.evaluate(problem, edd)) if len(edd) == len(tasks) else None,
     )
