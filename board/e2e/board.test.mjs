@@ -220,8 +220,10 @@ test("a dispatcher signs in, re-optimizes and sees the demo shop's week", async 
 test("dragging a task to another technician previews, writes the chosen locks, re-optimizes and explains", async () => {
   const board = await week();
   const now = Date.now();
+  // A drag snaps to the board's 15-minute grid: only a start on it can be dropped at the same start
+  // (the demo's times follow the clock, so some tasks start off the grid).
   const movable = board.tasks.filter((t) => t.status === "scheduled" && t.technician_id && Date.parse(t.planned_start) > now + 3600000
-    && !t.lock_start && !t.lock_technician);
+    && Date.parse(t.planned_start) % 900000 === 0 && !t.lock_start && !t.lock_technician);
   let choice = null;
   for (const task of movable) {
     for (const tech of board.technicians) {
